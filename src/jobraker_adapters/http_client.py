@@ -1,0 +1,27 @@
+"""The shared ``httpx.Client`` that HTTP-speaking adapters (Adzuna, ...) receive."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+
+from jobraker_adapters.settings import Settings
+
+USER_AGENT = "Jobraker/0.1 (+https://github.com/jobraker/jobraker)"
+
+
+def open_http_client(settings: Settings) -> Iterator[httpx.Client]:
+    """Yield a client with Jobraker's timeouts and user agent; close it afterwards.
+
+    Redirects are not followed: an adapter that expects one follows it explicitly.
+    """
+    client = httpx.Client(
+        timeout=httpx.Timeout(settings.http_timeout, connect=5.0),
+        headers={"User-Agent": USER_AGENT},
+        follow_redirects=False,
+    )
+    try:
+        yield client
+    finally:
+        client.close()

@@ -1,0 +1,59 @@
+"""Ports shared by every part of the core: the unit of work and the task queue."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Protocol, Self
+
+from jobraker_core.jobs.ports import IngestionRunRepository, JobRepository
+
+
+class UnitOfWork(Protocol):
+    """One transaction over every repository.
+
+    Use it as a context manager: nothing is stored unless ``commit`` is called before the block
+    ends; leaving the block rolls back whatever was not committed. The repositories it hands out
+    share its transaction. Storage that is down raises ``UpstreamUnavailable``.
+    """
+
+    jobs: JobRepository
+    ingestions: IngestionRunRepository
+
+    def __enter__(self) -> Self:
+        """Begin the transaction."""
+        ...
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        """Roll back whatever was not committed and release the connection."""
+        ...
+
+    def commit(self) -> None:
+        """Make everything done so far in this unit durable."""
+        ...
+
+
+class UnitOfWorkFactory(Protocol):
+    """Makes a fresh ``UnitOfWork`` for each transaction."""
+
+    def __call__(self) -> UnitOfWork:
+        """A new, not yet entered, unit of work."""
+        ...
+
+
+class TaskQueue(Protocol):
+    """Runs a task later, on a worker.
+
+    ``task`` is the dotted path of a module-level function; ``args`` are strings (ids), so the
+    payload is plain JSON. ``job_id`` makes the enqueue idempotent: enqueueing an id that is already
+    waiting or running does nothing. ``delay_seconds`` postpones the task. Raises
+    ``UpstreamUnavailable`` when the queue cannot be reached.
+    """
+
+    def enqueue(self, task: str, *args: str, job_id: str, delay_seconds: float = 0) -> None:
+        """Queue ``task(*args)`` under ``job_id``."""
+        ...
