@@ -78,7 +78,8 @@ class Container(containers.DeclarativeContainer):
     clock = providers.Singleton(SystemClock)
     uow = providers.Singleton(PostgresUnitOfWorkFactory, pool=db_pool)
     task_queue = providers.Singleton(RQTaskQueue, redis=redis,
-                                     queue_name=settings.provided.queue_name)
+                                     queue_name=settings.provided.queue_name,
+                                     retries=settings.provided.ingest_retries)
     job_sources = providers.Singleton(SourceCatalog, settings=settings, http=http_client,
                                       redis=redis, clock=clock)
     readiness = providers.Singleton(ServiceReadiness, pool=db_pool, redis=redis)

@@ -1,0 +1,1 @@
+"""Matching: skills, embeddings, and the explainable score that ranks jobs for a person."""
