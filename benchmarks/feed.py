@@ -34,6 +34,8 @@ def write_feed(path: Path, count: int, *, seed: int = 7) -> Path:
             job["title"] = f"{_LEVELS[rng.randrange(len(_LEVELS))]}{job['title']}"
             job["company"] = f"{job.get('company') or 'Acme'} {i // (len(base) * len(_CITIES))}"
             job["location"] = city
+            job.pop("city", None)  # the demo's own city/region would win over the new location
+            job.pop("region", None)
             job["country"] = country
             out.write(json.dumps(job) + "\n")
     return path

@@ -19,9 +19,8 @@ Facts of rq 2.12.0 this module relies on (checked against its source):
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from typing import Final, Protocol
+from typing import TYPE_CHECKING, Final, Protocol
 
 from redis import Redis
 from redis.exceptions import RedisError
@@ -31,6 +30,9 @@ from rq.job import JobStatus
 from rq.serializers import JSONSerializer
 
 from jobraker_core.errors import UpstreamUnavailable
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 __all__ = [
     "DEFAULT_JOB_TIMEOUT",
@@ -76,7 +78,9 @@ def open_redis(endpoints: _RedisEndpoint) -> Iterator[Redis]:
 
 def retry_intervals(retries: int, base_seconds: int) -> list[int]:
     """Back-off before each retry: ``base``, ``4·base``, ``16·base``, ... capped at an hour."""
-    return [min(base_seconds * 4**attempt, MAX_RETRY_INTERVAL_SECONDS) for attempt in range(retries)]
+    return [
+        min(base_seconds * 4**attempt, MAX_RETRY_INTERVAL_SECONDS) for attempt in range(retries)
+    ]
 
 
 class RQTaskQueue:
@@ -96,6 +100,7 @@ class RQTaskQueue:
         retry_base_seconds: int = DEFAULT_RETRY_BASE_SECONDS,
         job_timeout: int = DEFAULT_JOB_TIMEOUT,
     ) -> None:
+        """Put jobs on ``queue_name`` through ``redis``, with this retry policy and timeout."""
         if retries < 0 or retry_base_seconds < 0 or job_timeout < 1:
             raise ValueError("retries and retry_base_seconds must be >= 0, job_timeout >= 1")
         self._queue = Queue(queue_name, connection=redis, serializer=JOB_SERIALIZER)

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import math
-from typing import Generic, TypeVar
+from typing import Final, Generic, TypeVar
 
 import attrs
 
@@ -13,11 +12,14 @@ T = TypeVar("T")
 
 MAX_PER_PAGE = 100
 DEFAULT_PER_PAGE = 20
+# Deeper pages are refused: an offset past this many items is never a real reader, and an
+# unbounded one would overflow the database's 64-bit OFFSET.
+MAX_PAGE: Final = 1_000_000
 
 
 def _check_page(_: object, __: attrs.Attribute[int], value: int) -> None:
-    if value < 1:
-        raise InvalidInput("page must be 1 or more", field="page")
+    if not 1 <= value <= MAX_PAGE:
+        raise InvalidInput(f"page must be between 1 and {MAX_PAGE}", field="page")
 
 
 def _check_per_page(_: object, __: attrs.Attribute[int], value: int) -> None:
@@ -49,4 +51,4 @@ class Page(Generic[T]):
     @property
     def total_pages(self) -> int:
         """How many pages the whole result set spans (0 when it is empty)."""
-        return math.ceil(self.total / self.request.per_page)
+        return -(-self.total // self.request.per_page)  # integer ceil: exact for any total

@@ -13,13 +13,14 @@ from jobraker_core.errors import Conflict, InvalidInput, NotFound
 from jobraker_core.jobs.ingestion import IngestionRun, SourceSpec
 from jobraker_core.jobs.model import JobDraft, JobPosting, JobQuery, JobSort, RejectedRecord
 from jobraker_core.jobs.ports import JobSource
+from jobraker_core.jobs.text import fold
 from jobraker_core.pagination import Page, PageRequest
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def _relevance(query: JobQuery, job: JobPosting) -> float:
-    title = job.title.casefold()
+    title = set(fold(job.title).split())
     return float(sum(3 if term in title else 1 for term in query.text_terms))
 
 
@@ -67,15 +68,17 @@ class InMemoryJobRepository:
 
     def save(self, jobs: Sequence[JobPosting]) -> None:
         """Insert or replace; ``Conflict`` if a key or source ref belongs to another job."""
+        key_owner = {other.key: other.id for other in self.jobs.values()}
+        ref_owner = {(r.source, r.source_id): other.id
+                     for other in self.jobs.values() for r in other.sources}
         for job in jobs:
-            for other in self.jobs.values():
-                if other.id == job.id:
-                    continue
-                if other.key == job.key:
-                    raise Conflict(f"job key {job.key} already belongs to job {other.id}")
-                other_refs = {(r.source, r.source_id) for r in other.sources}
-                if any((r.source, r.source_id) in other_refs for r in job.sources):
-                    raise Conflict(f"a source ref of job {job.id} belongs to job {other.id}")
+            owner = key_owner.setdefault(job.key, job.id)
+            if owner != job.id:
+                raise Conflict(f"job key {job.key} already belongs to job {owner}")
+            for ref in job.sources:
+                owner = ref_owner.setdefault((ref.source, ref.source_id), job.id)
+                if owner != job.id:
+                    raise Conflict(f"a source ref of job {job.id} belongs to job {owner}")
         for job in jobs:
             self.jobs[job.id] = job
 

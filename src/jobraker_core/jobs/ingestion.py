@@ -16,10 +16,16 @@ from jobraker_core.jobs.model import Change, RejectedRecord
 MAX_REJECTIONS_KEPT: Final = 200
 MAX_PARAMS: Final = 20
 MAX_PARAM_LENGTH: Final = 500
+MAX_ERROR_LENGTH: Final = 2_000
 
 
 class RunStatus(enum.StrEnum):
-    """Where an ingestion run is: ``retrying`` means it failed and another attempt is scheduled."""
+    """Where an ingestion run is: ``retrying`` means it failed and another attempt is scheduled.
+
+    ``queued`` → ``running`` → ``succeeded`` | ``failed`` | ``retrying`` → ``running`` → ...;
+    ``queued`` may also go straight to ``failed`` (it could not be queued). A final status is
+    never left.
+    """
 
     QUEUED = "queued"
     RUNNING = "running"
@@ -53,7 +59,7 @@ class SourceSpec:
     def of(cls, kind: str, params: Mapping[str, str | None]) -> SourceSpec:
         """Build a spec from a mapping, dropping empty values and sorting the names."""
         cleaned = tuple(sorted((k, v) for k, v in params.items() if v not in (None, "")))
-        return cls(kind, cleaned)  # type: ignore[arg-type]  # None values were dropped above
+        return cls(kind, cleaned)
 
     def get(self, name: str, default: str | None = None) -> str | None:
         """The value of one parameter, or ``default``."""
@@ -112,9 +118,12 @@ class IngestionRun:
                    schedule_key=schedule_key)
 
     def start(self, at: datetime) -> IngestionRun:
-        """Begin an attempt; raise ``Conflict`` if the run is already finished or running."""
-        if self.status.is_final:
-            raise Conflict(f"ingestion run {self.id} has already {self.status.value}")
+        """Begin an attempt with fresh counts; raise ``Conflict`` if the run is already finished.
+
+        A run found ``running`` may be started again: its worker died mid-attempt and the queue
+        redelivered it (ingestion is idempotent, so redoing the attempt is safe).
+        """
+        self._check_open("start")
         return attrs.evolve(
             self, status=RunStatus.RUNNING, started_at=at, finished_at=None,
             counts=IngestionCounts(), rejections=(), attempts=self.attempts + 1,
@@ -122,14 +131,30 @@ class IngestionRun:
 
     def progress(self, counts: IngestionCounts,
                  rejections: tuple[RejectedRecord, ...]) -> IngestionRun:
-        """Record the counts so far and the rejections seen so far (capped)."""
+        """Record the counts so far and the rejections seen so far (capped); only while running."""
+        self._check_running("record progress on")
         return attrs.evolve(self, counts=counts, rejections=rejections[:MAX_REJECTIONS_KEPT])
 
     def succeed(self, at: datetime) -> IngestionRun:
-        """Finish the attempt successfully."""
+        """Finish the running attempt successfully; the run is then final."""
+        self._check_running("finish")
         return attrs.evolve(self, status=RunStatus.SUCCEEDED, finished_at=at, error=None)
 
     def fail(self, at: datetime, error: str, *, will_retry: bool) -> IngestionRun:
-        """Record a failed attempt; the run stays open (``retrying``) if another attempt follows."""
+        """Record a failed attempt, or a run that could not even be queued.
+
+        The run stays open (``retrying``) if another attempt follows, else it is final (``failed``).
+        """
+        self._check_open("fail")
         status = RunStatus.RETRYING if will_retry else RunStatus.FAILED
-        return attrs.evolve(self, status=status, finished_at=at, error=error[:2000])
+        return attrs.evolve(self, status=status, finished_at=at, error=error[:MAX_ERROR_LENGTH])
+
+    def _check_open(self, action: str) -> None:
+        if self.status.is_final:
+            raise Conflict(f"cannot {action} ingestion run {self.id}: it has already "
+                           f"{self.status.value}")
+
+    def _check_running(self, action: str) -> None:
+        if self.status is not RunStatus.RUNNING:
+            raise Conflict(f"cannot {action} ingestion run {self.id}: it is {self.status.value}, "
+                           "not running")

@@ -7,9 +7,9 @@ import enum
 import hashlib
 import re
 import uuid
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Final
+from typing import Final, TypeVar
 
 import attrs
 
@@ -42,6 +42,7 @@ class EmploymentType(enum.StrEnum):
 
 
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
+_CURRENCY = re.compile(r"^[A-Z]{3}$")
 
 
 def _country(_: object, __: attrs.Attribute[str | None], value: str | None) -> None:
@@ -66,7 +67,7 @@ class Location:
     def describe(self) -> str:
         """A short human description such as ``"London, GB (hybrid)"``."""
         place = self.display or ", ".join(p for p in (self.city, self.region) if p)
-        if self.country_code and self.country_code not in place:
+        if self.country_code and not re.search(rf"\b{self.country_code}\b", place):
             place = f"{place}, {self.country_code}" if place else self.country_code
         if self.remote is not None:
             place = f"{place} ({self.remote.value})" if place else self.remote.value
@@ -120,17 +121,37 @@ class RejectedRecord:
 
 _LEGAL_SUFFIXES: Final = frozenset(
     {"inc", "incorporated", "llc", "ltd", "limited", "plc", "corp", "corporation", "co", "company",
-     "gmbh", "ag", "sa", "sas", "srl", "bv", "nv", "pty", "pvt", "lp", "llp", "the"}
+     "gmbh", "ag", "sa", "sas", "srl", "bv", "nv", "pty", "pvt", "lp", "llp", "the",
+     "kg", "kgaa", "ug", "se", "oy", "oyj", "ab", "as", "asa", "aps", "spa", "sarl", "ltda", "pte",
+     "bhd", "sdn", "kk"}
 )
 _TITLE_NOISE: Final = re.compile(
     r"\((?:m|f|w|d|x|h|mwd|mfd|fmd|wmd|all genders?)(?:\s*/\s*[mfwdxh])*\)|\b(?:m|f|w)/(?:m|f|w)/(?:d|x)\b",
     re.IGNORECASE,
 )
 KEY_VERSION: Final = "v1"
+_V = TypeVar("_V")
+
+
+def _join_initials(words: list[str]) -> list[str]:
+    """Join runs of one-letter words, so ``L.L.C.`` and ``H & M`` read ``llc`` and ``hm``."""
+    joined: list[str] = []
+    run = ""
+    for word in words:
+        if len(word) == 1:
+            run += word
+            continue
+        if run:
+            joined.append(run)
+            run = ""
+        joined.append(word)
+    if run:
+        joined.append(run)
+    return joined
 
 
 def _company_words(company: str) -> str:
-    words = [w for w in fold(company).split() if w not in _LEGAL_SUFFIXES]
+    words = [w for w in _join_initials(fold(company).split()) if w not in _LEGAL_SUFFIXES]
     return " ".join(words)
 
 
@@ -163,8 +184,15 @@ def canonical_job_key(
 def _clip(text: str | None, limit: int) -> str | None:
     if text is None:
         return None
-    cleaned = one_line(text)
-    return cleaned[:limit] if cleaned else None
+    cleaned = one_line(text)[:limit].rstrip()
+    return cleaned or None
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    """Return an aware UTC instant; a naive one (a date-only feed field) is taken as UTC."""
+    if moment is None:
+        return None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def _check_url(value: str | None, field: str) -> str | None:
@@ -225,7 +253,7 @@ class JobPosting:
         if not description:
             raise InvalidInput("description is required", field="description")
         if len(description) > MAX_DESCRIPTION_LENGTH:
-            description = description[:MAX_DESCRIPTION_LENGTH]
+            description = description[:MAX_DESCRIPTION_LENGTH].rstrip()
         company = _clip(draft.company, MAX_FIELD_LENGTH)
         location = attrs.evolve(
             draft.location,
@@ -250,7 +278,7 @@ class JobPosting:
             salary=draft.salary,
             employment_type=draft.employment_type,
             category=_clip(draft.category, MAX_FIELD_LENGTH),
-            posted_at=draft.posted_at,
+            posted_at=_utc(draft.posted_at),
             url=url,
             apply_url=apply_url,
             first_seen=seen_at,
@@ -265,40 +293,57 @@ class JobPosting:
     def absorb(self, seen: JobPosting, *, seen_at: datetime) -> tuple[JobPosting, Change]:
         """Fold a fresh sighting of this job into it and say whether its content changed.
 
-        A new source ref alone is not a content change: the sighting counts as a duplicate.
-
         A sighting from the source that owns this job (same ``source`` and ``source_id``) replaces
-        the content; a sighting from elsewhere (another source, or a re-post under a new id) only
-        adds its ``SourceRef`` and fills fields this job lacks. Identity, key and ``first_seen``
-        never change.
+        every field it states; a sighting from elsewhere (another source, or a re-post under a new
+        id) only fills fields this job lacks. Either way a field the sighting leaves empty keeps
+        its value, so re-ingesting feeds that hold one job twice never flip-flops it. The sighting's
+        ``SourceRef`` is added (or its URL refreshed); a new source ref alone is not a content
+        change, so such a sighting counts as a duplicate. Identity, key, owner and ``first_seen``
+        never change; ``last_seen`` never moves back.
         """
         same_origin = (seen.source, seen.source_id) == (self.source, self.source_id)
-        refs = self.sources
-        new_ref = seen.sources[0]
-        known = {(r.source, r.source_id) for r in refs}
-        if (new_ref.source, new_ref.source_id) not in known:
-            refs = (*refs, new_ref)
-        if same_origin:
-            merged = attrs.evolve(
-                self, title=seen.title, description=seen.description, company=seen.company,
-                location=seen.location, salary=seen.salary, employment_type=seen.employment_type,
-                category=seen.category, posted_at=seen.posted_at, url=seen.url,
-                apply_url=seen.apply_url, sources=refs, last_seen=seen_at,
-            )
-        else:
-            merged = attrs.evolve(
-                self,
-                company=self.company or seen.company,
-                salary=self.salary or seen.salary,
-                employment_type=self.employment_type or seen.employment_type,
-                category=self.category or seen.category,
-                posted_at=self.posted_at or seen.posted_at,
-                apply_url=self.apply_url or seen.apply_url,
-                sources=refs,
-                last_seen=seen_at,
-            )
+        first, second = (seen, self) if same_origin else (self, seen)
+        merged = attrs.evolve(
+            self,
+            title=first.title,
+            description=first.description,
+            company=_either(first.company, second.company),
+            location=_merge_location(first.location, second.location),
+            salary=_either(first.salary, second.salary),
+            employment_type=_either(first.employment_type, second.employment_type),
+            category=_either(first.category, second.category),
+            posted_at=_either(first.posted_at, second.posted_at),
+            url=_either(first.url, second.url),
+            apply_url=_either(first.apply_url, second.apply_url),
+            sources=_merge_refs(self.sources, seen.sources),
+            last_seen=max(self.last_seen, seen_at),
+        )
         changed = merged._content() != self._content()  # noqa: SLF001 - same class
         return merged, (Change.UPDATED if changed else Change.UNCHANGED)
+
+
+def _either(preferred: _V | None, fallback: _V | None) -> _V | None:
+    return preferred if preferred is not None else fallback
+
+
+def _merge_location(preferred: Location, fallback: Location) -> Location:
+    return Location(
+        display=_either(preferred.display, fallback.display),
+        city=_either(preferred.city, fallback.city),
+        region=_either(preferred.region, fallback.region),
+        country_code=_either(preferred.country_code, fallback.country_code),
+        remote=_either(preferred.remote, fallback.remote),
+    )
+
+
+def _merge_refs(known: tuple[SourceRef, ...], seen: tuple[SourceRef, ...]) -> tuple[SourceRef, ...]:
+    """Known refs in order, each with the newest URL seen for it, then refs not known before."""
+    refs = {(r.source, r.source_id): r for r in known}
+    for ref in seen:
+        old = refs.get((ref.source, ref.source_id))
+        if old is None or (ref.url is not None and ref.url != old.url):
+            refs[(ref.source, ref.source_id)] = ref
+    return tuple(refs.values())
 
 
 # ----------------------------------------------------------------------------- searching
@@ -343,8 +388,16 @@ class JobQuery:
 
     def __attrs_post_init__(self) -> None:
         """Check the combination of filters."""
-        if self.text is not None and len(self.text) > MAX_QUERY_LENGTH:
-            raise InvalidInput(f"q is longer than {MAX_QUERY_LENGTH} characters", field="q")
+        for name, value in (("q", self.text), ("location", self.location),
+                            ("company", self.company), ("category", self.category)):
+            if value is not None and len(value) > MAX_QUERY_LENGTH:
+                raise InvalidInput(f"{name} is longer than {MAX_QUERY_LENGTH} characters",
+                                   field=name)
+        if self.currency is not None and not _CURRENCY.match(self.currency):
+            raise InvalidInput(
+                f"currency {self.currency[:40]!r} is not an upper-case ISO 4217 code such as GBP",
+                field="currency",
+            )
         has_salary = self.salary_min is not None or self.salary_max is not None
         if has_salary and self.currency is None:
             raise InvalidInput(

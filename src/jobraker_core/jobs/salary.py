@@ -89,7 +89,11 @@ class Salary:
                 field="salary_min",
             )
         top = self.maximum if self.maximum is not None else self.minimum
-        if top is not None and _annualise(top, self.period) > MAX_ANNUAL_SALARY:
+        # Compare before annualising: rounding a huge figure to whole units would overflow the
+        # decimal context and raise ``decimal.InvalidOperation`` instead of a domain error.
+        if top is not None and (
+            top > MAX_ANNUAL_SALARY or top * self.period.per_year > MAX_ANNUAL_SALARY
+        ):
             raise InvalidInput("salary is implausibly large", field="salary_max")
 
     @property

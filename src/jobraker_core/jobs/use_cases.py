@@ -11,7 +11,7 @@ import attrs
 
 from jobraker_core.clock import Clock
 from jobraker_core.errors import Conflict, JobrakerError, UpstreamUnavailable
-from jobraker_core.jobs.ingestion import IngestionCounts, IngestionRun, SourceSpec
+from jobraker_core.jobs.ingestion import IngestionRun, SourceSpec
 from jobraker_core.jobs.model import (
     Change,
     JobDraft,
@@ -19,12 +19,13 @@ from jobraker_core.jobs.model import (
     JobQuery,
     RejectedRecord,
 )
-from jobraker_core.jobs.ports import JobRepository, JobSourceCatalog
+from jobraker_core.jobs.ports import JobRepository, JobSource, JobSourceCatalog
 from jobraker_core.pagination import Page, PageRequest
 from jobraker_core.ports import TaskQueue, UnitOfWorkFactory
 
 RUN_INGESTION_TASK: Final = "jobraker_workers.tasks.run_ingestion"
 BATCH_SIZE: Final = 250
+STORE_ATTEMPTS: Final = 3
 
 
 def _batches(items: Iterable[JobDraft | RejectedRecord],
@@ -32,6 +33,19 @@ def _batches(items: Iterable[JobDraft | RejectedRecord],
     iterator = iter(items)
     while batch := list(islice(iterator, size)):
         yield batch
+
+
+def _until_failure(source: JobSource,
+                   failures: list[Exception]) -> Iterator[JobDraft | RejectedRecord]:
+    """Yield the source's records; if fetching fails, put the failure in ``failures`` and stop.
+
+    So the records read before a failure are still stored (a retry then finds them already
+    there) and the failure is raised only after them.
+    """
+    try:
+        yield from source.fetch()
+    except Exception as error:  # noqa: BLE001 - handed to the caller, which re-raises it
+        failures.append(error)
 
 
 def _store_batch(jobs: JobRepository, drafts: list[tuple[JobDraft, JobPosting]]) -> list[Change]:
@@ -80,9 +94,12 @@ ProgressCallback = Callable[[IngestionRun], None]
 class IngestJobs:
     """Runs one ingestion: fetch the source, normalise, de-duplicate and store, batch by batch.
 
-    Each batch commits on its own, with the run's progress, so a crash loses at most one batch and
-    a retry redoes the run idempotently. A failure is recorded on the run (``retrying`` when a
-    transient error has retries left, else ``failed``) and re-raised for the worker to decide.
+    Each batch commits on its own, together with the run's progress, so a crash loses at most one
+    batch and a retry redoes the run idempotently; when the source fails, the records it delivered
+    before failing are stored first. A batch that collides with a concurrent
+    ingestion (``Conflict``) is re-read and stored again, up to ``STORE_ATTEMPTS`` times. A failure
+    is recorded on the run (``retrying`` when a transient error has retries left, else ``failed``)
+    and re-raised for the worker to decide; so is any unexpected exception, which fails the run.
     """
 
     def __init__(self, uow: UnitOfWorkFactory, sources: JobSourceCatalog, clock: Clock,
@@ -101,19 +118,23 @@ class IngestJobs:
             uow.commit()
         try:
             source = self._sources.open(run.source)
-            counts = IngestionCounts()
             rejections: list[RejectedRecord] = []
-            for batch in _batches(source.fetch(), self._batch_size):
-                counts = self._ingest_batch(batch, counts, rejections)
-                run = run.progress(counts, tuple(rejections))
-                with self._uow() as uow:
-                    uow.ingestions.update(run)
-                    uow.commit()
+            failures: list[Exception] = []
+            for batch in _batches(_until_failure(source, failures), self._batch_size):
+                run = self._ingest_batch(run, batch, rejections)
                 if on_progress is not None:
                     on_progress(run)
+            if failures:
+                raise failures[0]  # noqa: TRY301 - handled like every other failure below
         except JobrakerError as error:
             will_retry = isinstance(error, UpstreamUnavailable) and command.retries_left > 0
             self._finish(run.fail(self._clock.now(), error.message, will_retry=will_retry))
+            raise
+        except Exception as error:
+            # A bug, not a known failure: never leave the run looking as if it still runs.
+            # The message may carry anything (a secret in a URL): record only the type.
+            reason = f"internal error ({type(error).__name__})"
+            self._finish(run.fail(self._clock.now(), reason, will_retry=False))
             raise
         return self._finish(run.succeed(self._clock.now()))
 
@@ -123,9 +144,11 @@ class IngestJobs:
             uow.commit()
         return run
 
-    def _ingest_batch(self, batch: list[JobDraft | RejectedRecord], counts: IngestionCounts,
-                      rejections: list[RejectedRecord]) -> IngestionCounts:
+    def _ingest_batch(self, run: IngestionRun, batch: list[JobDraft | RejectedRecord],
+                      rejections: list[RejectedRecord]) -> IngestionRun:
+        """Store one batch and the run's progress in one transaction; return the updated run."""
         seen_at = self._clock.now()
+        counts = run.counts
         normalised: list[tuple[JobDraft, JobPosting]] = []
         for item in batch:
             if isinstance(item, RejectedRecord):
@@ -139,18 +162,22 @@ class IngestJobs:
                 counts = counts.reject()
                 continue
             normalised.append((item, posting))
-        for attempt in range(3):
+        for attempt in range(1, STORE_ATTEMPTS + 1):
             try:
                 with self._uow() as uow:
                     outcomes = _store_batch(uow.jobs, normalised)
+                    stored = counts
+                    for change in outcomes:
+                        stored = stored.add(change)
+                    progressed = run.progress(stored, tuple(rejections))
+                    uow.ingestions.update(progressed)
                     uow.commit()
-                break
             except Conflict:
-                if attempt == 2:  # noqa: PLR2004 - third collision in a row: give up loudly
+                if attempt == STORE_ATTEMPTS:
                     raise
-        for change in outcomes:
-            counts = counts.add(change)
-        return counts
+            else:
+                return progressed
+        raise AssertionError("unreachable: the last attempt returns or raises")  # pragma: no cover
 
 
 @attrs.frozen

@@ -1,0 +1,1 @@
+"""Adapters of the ``Embedder`` port: local hashing (the default), OpenAI(-compatible), MiniLM."""

@@ -1,0 +1,85 @@
+"""The PostgreSQL unit of work: one pooled connection, one transaction, every repository on it."""
+
+from __future__ import annotations
+
+from contextlib import suppress
+from typing import TYPE_CHECKING, Self
+
+import attrs
+import psycopg
+
+from jobraker_adapters.postgres.errors import translate_errors
+from jobraker_adapters.postgres.jobs import (
+    Connection,
+    PostgresIngestionRunRepository,
+    PostgresJobRepository,
+)
+
+if TYPE_CHECKING:
+    from types import TracebackType
+
+    from jobraker_adapters.postgres.pool import Pool
+    from jobraker_core.jobs.ports import IngestionRunRepository, JobRepository
+
+
+class PostgresUnitOfWork:
+    """A ``UnitOfWork`` over a connection borrowed from the pool for the length of the block.
+
+    Entering takes a connection (``UpstreamUnavailable`` when none comes within the pool timeout);
+    ``commit`` commits; leaving rolls back whatever was not committed and gives the connection
+    back. The repositories exist only inside the block.
+    """
+
+    jobs: JobRepository
+    ingestions: IngestionRunRepository
+
+    def __init__(self, pool: Pool) -> None:
+        """Prepare a unit on ``pool``; nothing is borrowed before the block is entered."""
+        self._pool = pool
+        self._conn: Connection | None = None
+
+    def __enter__(self) -> Self:
+        """Borrow a connection; the transaction begins with the first statement."""
+        if self._conn is not None:
+            raise RuntimeError("this unit of work is already in use; make a new one")
+        with translate_errors():
+            conn = self._pool.getconn()
+        self._conn = conn
+        self.jobs = PostgresJobRepository(conn)
+        self.ingestions = PostgresIngestionRunRepository(conn)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        """Roll back what was not committed and return the connection to the pool."""
+        conn, self._conn = self._conn, None
+        if conn is None:
+            return
+        del self.jobs, self.ingestions
+        try:
+            with suppress(psycopg.Error):  # a broken connection: the pool will discard it
+                conn.rollback()
+        finally:
+            self._pool.putconn(conn)
+
+    def commit(self) -> None:
+        """Commit everything done in this unit so far."""
+        if self._conn is None:
+            raise RuntimeError("commit() outside the unit of work's block")
+        with translate_errors():
+            self._conn.commit()
+
+
+@attrs.frozen
+class PostgresUnitOfWorkFactory:
+    """Makes a ``PostgresUnitOfWork`` on ``pool`` per transaction."""
+
+    pool: Pool
+
+    def __call__(self) -> PostgresUnitOfWork:
+        """Make a new unit of work, not yet entered."""
+        return PostgresUnitOfWork(self.pool)

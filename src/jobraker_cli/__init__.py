@@ -1,0 +1,1 @@
+"""The ``jobraker`` command line: ``up``, ``serve``, ``worker``, ``migrate`` and ``ingest``."""

@@ -1,0 +1,1 @@
+"""Local fake servers that follow vendors' documented contracts, for integration tests."""

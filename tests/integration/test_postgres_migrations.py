@@ -1,0 +1,174 @@
+"""Schema migrations: applied once, safely in parallel, reversible, and shipped with the package."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import uuid
+from importlib import resources
+from typing import TYPE_CHECKING
+
+import psycopg
+import pytest
+from psycopg import sql
+from psycopg.conninfo import make_conninfo
+from yoyo import get_backend, read_migrations
+from yoyo.connections import parse_uri
+
+from jobraker_adapters.postgres.migrations import MIGRATIONS_SOURCE, apply_migrations, yoyo_url
+from jobraker_core.errors import ConfigurationError, UpstreamUnavailable
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from jobraker_adapters.embedded import ServiceEndpoints
+
+ALL_MIGRATIONS = ["0001.extensions", "0002.text-search", "0003.jobs", "0004.ingestion-runs"]
+
+MIGRATE_IN_CHILD = """
+import json, sys
+from jobraker_adapters.postgres.migrations import apply_migrations
+print(json.dumps(apply_migrations(sys.argv[1])))
+"""
+
+
+@pytest.fixture
+def fresh_database(services: ServiceEndpoints) -> Iterator[str]:
+    """Create an empty database on the test server for one test; drop it after."""
+    name = f"jobraker_migrations_{uuid.uuid4().hex[:8]}"
+    admin = make_conninfo(services.database_url, dbname="postgres")
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        yield make_conninfo(services.database_url, dbname=name)
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+def tables(database_url: str) -> set[str]:
+    """Return the names of the tables in the database's current schema."""
+    with psycopg.connect(database_url) as conn:
+        rows = conn.execute(
+            "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
+        ).fetchall()
+    return {name for (name,) in rows}
+
+
+@pytest.mark.integration
+def test_migrations_apply_once(fresh_database: str) -> None:
+    """The first run applies every migration in order; the next applies nothing."""
+    assert apply_migrations(fresh_database) == ALL_MIGRATIONS
+    assert {"jobs", "job_sources", "ingestion_runs"} <= tables(fresh_database)
+    assert apply_migrations(fresh_database) == []
+
+
+@pytest.mark.integration
+def test_parallel_processes_apply_each_migration_once(fresh_database: str) -> None:
+    """Processes starting together (jobraker up next to jobraker ingest) share the work."""
+    children = [
+        subprocess.Popen(
+            [sys.executable, "-c", MIGRATE_IN_CHILD, fresh_database],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(3)
+    ]
+    outputs = [child.communicate(timeout=120)[0] for child in children]
+
+    assert [child.returncode for child in children] == [0, 0, 0]
+    applied = [migration for output in outputs for migration in json.loads(output)]
+    assert sorted(applied) == ALL_MIGRATIONS
+
+
+@pytest.mark.integration
+def test_migrations_roll_back_and_apply_again(fresh_database: str) -> None:
+    """Every migration's rollback undoes it, and the schema can then be applied again."""
+    apply_migrations(fresh_database)
+    migrations = read_migrations(MIGRATIONS_SOURCE)
+    backend = get_backend(yoyo_url(fresh_database))
+    try:
+        with backend.lock():
+            backend.rollback_migrations(backend.to_rollback(migrations))
+    finally:
+        backend.connection.close()
+
+    assert not {"jobs", "job_sources", "ingestion_runs"} & tables(fresh_database)
+    assert apply_migrations(fresh_database) == ALL_MIGRATIONS
+
+
+@pytest.mark.integration
+def test_schema_rejects_values_outside_the_domain(migrated_database: str) -> None:
+    """CHECK constraints keep enum columns to the domain's values."""
+    with psycopg.connect(migrated_database) as conn, pytest.raises(psycopg.errors.CheckViolation):
+        conn.execute(
+            "INSERT INTO ingestion_runs (id, source_kind, status, created_at)"
+            " VALUES (gen_random_uuid(), 'file', 'paused', now())"
+        )
+
+
+@pytest.mark.integration
+def test_unreachable_database_is_upstream_unavailable() -> None:
+    """Migrating a database that cannot be reached raises UpstreamUnavailable."""
+    with pytest.raises(UpstreamUnavailable):
+        apply_migrations("postgresql://postgres@/jobraker?host=/nonexistent/socket/dir")
+
+
+def test_malformed_database_url_is_a_configuration_error() -> None:
+    """A DATABASE_URL libpq cannot parse raises ConfigurationError."""
+    with pytest.raises(ConfigurationError, match="DATABASE_URL"):
+        apply_migrations("this is not a url")
+
+
+def test_migration_files_ship_inside_the_package() -> None:
+    """The SQL files are package data, each but the extensions one with its rollback."""
+    folder = resources.files("jobraker_adapters.postgres").joinpath("migrations")
+    names = {entry.name for entry in folder.iterdir()}
+
+    assert {f"{m}.sql" for m in ALL_MIGRATIONS} <= names
+    assert {f"{m}.rollback.sql" for m in ALL_MIGRATIONS[1:]} <= names
+
+
+@pytest.mark.parametrize(
+    ("database_url", "database", "args"),
+    [
+        pytest.param(
+            "postgresql://postgres:@/jobraker?host=/srv/jobraker/postgres",
+            "jobraker",
+            {"user": "postgres", "host": "/srv/jobraker/postgres"},
+            id="embedded-socket",
+        ),
+        pytest.param(
+            "postgresql://%2Fvar%2Frun%2Fpostgresql/app",
+            "app",
+            {"host": "/var/run/postgresql"},
+            id="encoded-socket",
+        ),
+        pytest.param(
+            "postgres://me:p%40ss@db.example:5433/app?sslmode=require",
+            "app",
+            {
+                "user": "me",
+                "password": "p@ss",
+                "host": "db.example",
+                "port": "5433",
+                "sslmode": "require",
+            },
+            id="tcp",
+        ),
+        pytest.param(
+            "host=/run/pg dbname=x user=me", "x", {"host": "/run/pg", "user": "me"}, id="key-value"
+        ),
+    ],
+)
+def test_yoyo_url_keeps_every_connection_parameter(
+    database_url: str, database: str, args: dict[str, str]
+) -> None:
+    """The yoyo URL keeps the database and passes host (even a socket), user... as arguments."""
+    parsed = parse_uri(yoyo_url(database_url))
+
+    assert parsed.scheme == "postgresql+psycopg"
+    assert parsed.database == database
+    assert parsed.args == args
+    assert (parsed.hostname, parsed.port, parsed.username, parsed.password) == (None,) * 4
