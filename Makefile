@@ -59,7 +59,8 @@ bench: setup
 	fi
 
 long: setup
-	$(BIN)/pytest -m long $(ARGS)
+	@$(BIN)/pytest -m long $(ARGS); status=$$?; \
+		if [ $$status -eq 5 ]; then echo "No long tests yet."; exit 0; fi; exit $$status
 
 clean:
 	rm -rf .mypy_cache .ruff_cache .pytest_cache build dist

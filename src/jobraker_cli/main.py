@@ -44,6 +44,7 @@ from jobraker_core.errors import JobrakerError
 from jobraker_core.jobs.ingestion import IngestionRun, SourceSpec
 from jobraker_core.jobs.use_cases import RunIngestion
 from jobraker_core.pagination import MAX_PER_PAGE, PageRequest
+from jobraker_workers.errors import mark_run_failed
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
@@ -66,8 +67,8 @@ class CliError(Exception):
     """A failure the user can act on: printed as one line, exit code 1."""
 
 
-class _Stopped(Exception):  # noqa: N818 - a signal asked us to stop, not an error
-    """SIGINT or SIGTERM arrived while ``up`` was starting."""
+class _Stopped(Exception):
+    """SIGINT or SIGTERM asked a command to stop: a clean exit, not an error."""
 
 
 # ----------------------------------------------------------------------------- arguments
@@ -290,6 +291,10 @@ def cmd_ingest(args: argparse.Namespace, build: Builder = build_container) -> in
                 print(f"Stopped after: {_describe_counts(failed)}")
                 _print_rejections(failed)
             raise CliError(f"ingestion failed: {error.message}") from error
+        except KeyboardInterrupt:
+            mark_run_failed(container.uow(), container.clock(), queued.id, "interrupted")
+            print(f"Interrupted: run {queued.id} is marked failed.", file=sys.stderr)
+            raise
         seconds = time.monotonic() - started
         print(f"Done in {seconds:.1f} s: {_describe_counts(run)}")
         _print_rejections(run)
@@ -426,7 +431,9 @@ def _wait(children: list[Child], seconds: float) -> list[Child]:
     return [child for child in children if child.process.poll() is None]
 
 
-def stop_children(children: list[Child], grace: float = STOP_GRACE) -> None:
+def stop_children(
+    children: list[Child], grace: float = STOP_GRACE, kill_grace: float = KILL_GRACE
+) -> None:
     """SIGTERM (warm stop), then SIGINT (cold stop: RQ kills its job), then SIGKILL."""
     alive = [child for child in children if child.process.poll() is None]
     for child in alive:
@@ -435,7 +442,7 @@ def stop_children(children: list[Child], grace: float = STOP_GRACE) -> None:
     for child in alive:
         print(f"The {child.name} is still running; stopping it harder.", file=sys.stderr)
         child.process.send_signal(signal.SIGINT)
-    alive = _wait(alive, KILL_GRACE)
+    alive = _wait(alive, kill_grace)
     for child in alive:
         with suppress(ProcessLookupError):
             os.killpg(child.process.pid, signal.SIGKILL)

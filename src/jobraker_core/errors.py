@@ -11,6 +11,9 @@ and never let a ``psycopg`` or ``httpx`` exception escape.
     ├── InvalidInput                 4xx: the caller sent something the domain cannot accept
     ├── NotFound                     404: no such object (or not yours to see)
     ├── Conflict                     409: the request collides with the current state
+    ├── Unauthenticated              401: no valid credentials (token, password) came with it
+    ├── Forbidden                    403: the caller is known but may not do this
+    ├── TooManyRequests              429: the caller must slow down for ``retry_after`` s
     ├── ConfigurationError           the deployment is misconfigured (bad vendor credentials, ...)
     └── UpstreamError                something outside Jobraker failed
         ├── UpstreamUnavailable      transient: network, timeout, 5xx, our own database down
@@ -43,6 +46,25 @@ class NotFound(JobrakerError):
 
 class Conflict(JobrakerError):
     """Raised when a request collides with the current state (a duplicate, a stale update)."""
+
+
+class Unauthenticated(JobrakerError):
+    """Raised when a request carries no valid credentials: a missing, malformed, expired or
+    revoked token, or a wrong email/password pair (worded the same whichever was wrong)."""
+
+
+class Forbidden(JobrakerError):
+    """Raised when an authenticated caller may not do what it asks (a user at an admin route, a
+    disabled account)."""
+
+
+class TooManyRequests(JobrakerError):
+    """Raised when the caller itself (not an upstream) must wait ``retry_after`` seconds, e.g.
+    after too many failed logins."""
+
+    def __init__(self, message: str, *, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class ConfigurationError(JobrakerError):

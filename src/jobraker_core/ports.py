@@ -5,6 +5,7 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Protocol, Self
 
+from jobraker_core.accounts.ports import AuditLog, RefreshTokenRepository, UserRepository
 from jobraker_core.jobs.ports import IngestionRunRepository, JobRepository
 
 
@@ -18,6 +19,9 @@ class UnitOfWork(Protocol):
 
     jobs: JobRepository
     ingestions: IngestionRunRepository
+    users: UserRepository
+    refresh_tokens: RefreshTokenRepository
+    audit: AuditLog
 
     def __enter__(self) -> Self:
         """Begin the transaction."""

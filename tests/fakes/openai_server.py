@@ -225,6 +225,12 @@ class FakeOpenAIServer:
         with self._lock:
             self._faults.extend([reply] * times)
 
+    def reset(self) -> None:
+        """Forget the recorded requests and drop the faults not yet served."""
+        with self._lock:
+            self.requests.clear()
+            self._faults.clear()
+
     # ------------------------------------------------------------------ what was asked
     def requests_to(self, path: str) -> list[RecordedRequest]:
         """The recorded requests whose path is ``path``."""
@@ -282,65 +288,71 @@ class FakeOpenAIServer:
                 f"The model `{model}` does not exist or you do not have access to it.",
                 code="model_not_found",
             )
-        inputs = body.get("input")
-        if isinstance(inputs, str):
-            inputs = [inputs]
-        if not isinstance(inputs, list) or not inputs:
-            return error_reply(400, "'$.input' is invalid.", param="input")
-        if len(inputs) > MAX_INPUTS:
-            return error_reply(
-                400,
-                f"'$.input' is invalid: at most {MAX_INPUTS} inputs per request, "
-                f"got {len(inputs)}.",
-                param="input",
-            )
-        texts: list[str] = []
-        for item in inputs:
-            if isinstance(item, str):
-                text = item
-            elif isinstance(item, list) and all(isinstance(token, int) for token in item):
-                text = " ".join(str(token) for token in item)  # token arrays: any stable text
-            else:
-                return error_reply(400, "'$.input' is invalid.", param="input")
-            if not text:
-                return error_reply(400, "'$.input' is invalid: empty string.", param="input")
-            if _tokens(text) > MAX_INPUT_TOKENS:
-                return error_reply(
-                    400,
-                    f"This model's maximum context length is {MAX_INPUT_TOKENS} tokens, however "
-                    f"you requested {_tokens(text)} tokens. Please reduce your prompt.",
-                    param="input",
-                )
-            texts.append(text)
-        total = sum(_tokens(text) for text in texts)
-        if total > MAX_REQUEST_TOKENS:
-            return error_reply(
-                400,
-                f"Requested {total} tokens, max {MAX_REQUEST_TOKENS} tokens per request",
-                param="input",
-                code="max_tokens_per_request",
-            )
-        dimensions = body.get("dimensions", self.models[model])
-        if "dimensions" in body and model not in SHORTENABLE:
-            return error_reply(
-                400, "This model does not support specifying dimensions.", param="dimensions"
-            )
-        if not isinstance(dimensions, int) or isinstance(dimensions, bool) or dimensions < 1:
-            return error_reply(400, "'$.dimensions' is invalid.", param="dimensions")
-        encoding = body.get("encoding_format", "float")
-        if encoding not in {"float", "base64"}:
-            return error_reply(400, "'$.encoding_format' is invalid.", param="encoding_format")
+        texts = _embedding_inputs(body.get("input"))
+        if isinstance(texts, Reply):
+            return texts
+        options = _embedding_options(body, native=self.models[model])
+        if isinstance(options, Reply):
+            return options
+        dimensions, encoding = options
         data = []
         for index, text in enumerate(texts):
             vector = fake_embedding(text, dimensions)
             embedding: Any = encode_base64(vector) if encoding == "base64" else vector
             data.append({"object": "embedding", "index": index, "embedding": embedding})
-        return Reply.json(
-            200,
-            {
-                "object": "list",
-                "data": data,
-                "model": model,
-                "usage": {"prompt_tokens": total, "total_tokens": total},
-            },
+        total = sum(_tokens(text) for text in texts)
+        usage = {"prompt_tokens": total, "total_tokens": total}
+        return Reply.json(200, {"object": "list", "data": data, "model": model, "usage": usage})
+
+
+def _embedding_options(body: dict[str, Any], *, native: int) -> tuple[int, str] | Reply:
+    """The ``(dimensions, encoding_format)`` of an embeddings request, or OpenAI's 400."""
+    dimensions = body.get("dimensions", native)
+    if "dimensions" in body and body.get("model") not in SHORTENABLE:
+        return error_reply(
+            400, "This model does not support specifying dimensions.", param="dimensions"
         )
+    if not isinstance(dimensions, int) or isinstance(dimensions, bool) or dimensions < 1:
+        return error_reply(400, "'$.dimensions' is invalid.", param="dimensions")
+    encoding = body.get("encoding_format", "float")
+    if encoding not in {"float", "base64"}:
+        return error_reply(400, "'$.encoding_format' is invalid.", param="encoding_format")
+    return dimensions, encoding
+
+
+def _embedding_inputs(inputs: Any) -> list[str] | Reply:
+    """The texts of an embeddings request's ``input``, or the 400 OpenAI gives for it."""
+    if isinstance(inputs, str):
+        inputs = [inputs]
+    if not isinstance(inputs, list) or not inputs:
+        return error_reply(400, "'$.input' is invalid.", param="input")
+    if len(inputs) > MAX_INPUTS:
+        return error_reply(
+            400,
+            f"'$.input' is invalid: at most {MAX_INPUTS} inputs per request, got {len(inputs)}.",
+            param="input",
+        )
+    texts: list[str] = []
+    for item in inputs:
+        text = item
+        if isinstance(item, list) and all(isinstance(token, int) for token in item):
+            text = " ".join(str(token) for token in item)  # token arrays: any stable text
+        if not isinstance(text, str) or not text:
+            return error_reply(400, "'$.input' is invalid: not a non-empty string.", param="input")
+        if _tokens(text) > MAX_INPUT_TOKENS:
+            return error_reply(
+                400,
+                f"This model's maximum context length is {MAX_INPUT_TOKENS} tokens, however "
+                f"you requested {_tokens(text)} tokens. Please reduce your prompt.",
+                param="input",
+            )
+        texts.append(text)
+    total = sum(_tokens(text) for text in texts)
+    if total > MAX_REQUEST_TOKENS:
+        return error_reply(
+            400,
+            f"Requested {total} tokens, max {MAX_REQUEST_TOKENS} tokens per request",
+            param="input",
+            code="max_tokens_per_request",
+        )
+    return texts

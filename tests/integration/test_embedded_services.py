@@ -118,6 +118,14 @@ def test_unusable_data_directory_is_a_configuration_error(tmp_path: Path) -> Non
         next(services)
 
 
+def test_data_directory_with_spaces_is_refused_clearly(tmp_path: Path) -> None:
+    """A data directory the embedded PostgreSQL cannot use (spaces) raises ConfigurationError."""
+    services = running_services(Settings(data_dir=tmp_path / "my data"))
+
+    with pytest.raises(ConfigurationError, match="spaces"):
+        next(services)
+
+
 def test_overlapping_uses_share_the_servers_and_the_last_stops_them(data_dir: Path) -> None:
     """Two overlapping uses of one data directory get the same servers; they stop after both."""
     first, endpoints = start(data_dir)

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
     from pathlib import Path
 
+    from jobraker_adapters.container import Container
     from jobraker_adapters.postgres.pool import Pool
 
 UNREACHABLE_DATABASE = "postgresql://postgres@/jobraker?host=/nonexistent/socket/dir"
@@ -140,3 +141,13 @@ def test_readiness_gives_up_on_a_hanging_service(pg_pool: Pool, silent_server: i
 
     assert report == {"postgresql": True, "redis": False}
     client.close()
+
+
+@pytest.mark.integration
+def test_the_container_wires_the_postgresql_adapters(pg_container: Container) -> None:
+    """The production container gives the PostgreSQL unit of work, migrations and readiness."""
+    assert isinstance(pg_container.uow(), PostgresUnitOfWorkFactory)
+    assert pg_container.migrate() == []
+    assert pg_container.readiness().check() == {"postgresql": True, "redis": True}
+    with pg_container.uow()() as unit:
+        assert unit.jobs.count() == 0

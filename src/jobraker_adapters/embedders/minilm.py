@@ -117,5 +117,7 @@ class MiniLMEmbedder:
                 str(path), device="cpu", local_files_only=True
             )
         except (OSError, ValueError) as error:
-            raise ConfigurationError(f"cannot load the MiniLM model from {path}: {error}") from error
+            raise ConfigurationError(
+                f"cannot load the MiniLM model from {path}: {error}"
+            ) from error
         return model

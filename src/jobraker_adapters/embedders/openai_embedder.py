@@ -127,41 +127,48 @@ def _error_code(error: openai.APIStatusError) -> str | None:
     return str(code) if code is not None else None
 
 
+_TRANSIENT_STATUSES = frozenset({408, 409})
+_FIRST_SERVER_ERROR = 500
+
+
 def translate_error(error: openai.OpenAIError, *, model: str) -> Exception:
     """Return the core error for what the SDK raised after its retries (the adapter's one map)."""
     detail = getattr(error, "message", str(error))
-    if isinstance(error, openai.RateLimitError):
-        if _error_code(error) == "insufficient_quota":
-            return ConfigurationError(f"the embeddings account has no quota left: {detail}")
+    if isinstance(error, openai.RateLimitError) and _error_code(error) != "insufficient_quota":
         return RateLimited(
             f"embeddings are rate limited: {detail}",
             service=SERVICE,
             retry_after=retry_after_seconds(error.response.headers),
         )
+    if isinstance(error, openai.RateLimitError):
+        return ConfigurationError(f"the embeddings account has no quota left: {detail}")
     if isinstance(error, openai.AuthenticationError | openai.PermissionDeniedError):
         return ConfigurationError(f"the embeddings server refused our credentials: {detail}")
-    if isinstance(error, openai.APIConnectionError):  # APITimeoutError included
-        return UpstreamUnavailable(
-            f"the embeddings server is unreachable: {detail}", service=SERVICE
-        )
-    if isinstance(error, openai.APIStatusError):
-        status = error.status_code
-        if status >= 500 or status in {408, 409}:
-            return UpstreamUnavailable(
-                f"the embeddings server failed ({status}): {detail}", service=SERVICE
-            )
+    if isinstance(error, openai.APIStatusError) and not (
+        error.status_code >= _FIRST_SERVER_ERROR or error.status_code in _TRANSIENT_STATUSES
+    ):
         return UpstreamRejected(
-            f"the embeddings server rejected the request for model {model!r} ({status}): {detail}",
+            f"the embeddings server rejected the request for model {model!r} "
+            f"({error.status_code}): {detail}",
             service=SERVICE,
         )
-    return UpstreamUnavailable(
-        f"the embeddings server sent an answer we cannot read: {detail}", service=SERVICE
-    )
+    if isinstance(error, openai.APIStatusError):
+        reason = f"failed ({error.status_code})"
+    elif isinstance(error, openai.APIConnectionError):  # APITimeoutError included
+        reason = "is unreachable"
+    else:
+        reason = "sent an answer we cannot read"
+    return UpstreamUnavailable(f"the embeddings server {reason}: {detail}", service=SERVICE)
 
 
 def _positive(_instance: object, attribute: attrs.Attribute[int], value: int) -> None:
     if isinstance(value, bool) or value < 1:
-        raise InvalidInput(f"{attribute.name} must be a positive integer", field=attribute.name)
+        raise ConfigurationError(f"{attribute.name} must be a positive integer, not {value!r}")
+
+
+def _retries(_instance: object, _attribute: attrs.Attribute[int | None], value: int | None) -> None:
+    if value is not None and (isinstance(value, bool) or value < 0):
+        raise ConfigurationError(f"max_retries must be a whole number ≥ 0, not {value!r}")
 
 
 @attrs.frozen
@@ -181,7 +188,7 @@ class OpenAIEmbedder:
     _dimensions: int | None = attrs.field(default=None, alias="dimensions")
     send_dimensions: bool | None = None
     encoding_format: Literal["float", "base64"] | None = None
-    max_retries: int | None = None
+    max_retries: int | None = attrs.field(default=None, validator=_retries)
     max_batch_inputs: int = attrs.field(default=MAX_BATCH_INPUTS, validator=_positive)
     max_batch_tokens: int = attrs.field(default=MAX_BATCH_TOKENS, validator=_positive)
     max_input_tokens: int = attrs.field(default=MAX_INPUT_TOKENS, validator=_positive)
@@ -219,11 +226,14 @@ class OpenAIEmbedder:
         """Return one unit vector per text, in order, in as few requests as the limits allow."""
         require_embeddable(texts)
         inputs = [truncate_to_tokens(text, self.max_input_tokens) for text in texts]
+        client = self.client
+        if self.max_retries is not None:
+            client = client.with_options(max_retries=self.max_retries)
         vectors: list[tuple[float, ...]] = []
         for batch in batches(
             inputs, max_inputs=self.max_batch_inputs, max_tokens=self.max_batch_tokens
         ):
-            vectors.extend(self._embed_batch(batch))
+            vectors.extend(self._embed_batch(client, batch))
         return vectors
 
     def _send_dimensions(self) -> bool:
@@ -231,10 +241,7 @@ class OpenAIEmbedder:
             return self.send_dimensions
         return self.model.startswith("text-embedding-3")
 
-    def _embed_batch(self, batch: list[str]) -> list[tuple[float, ...]]:
-        client = self.client
-        if self.max_retries is not None:
-            client = client.with_options(max_retries=self.max_retries)
+    def _embed_batch(self, client: openai.OpenAI, batch: list[str]) -> list[tuple[float, ...]]:
         try:
             response = client.embeddings.create(
                 input=batch,

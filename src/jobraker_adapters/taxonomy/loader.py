@@ -53,7 +53,9 @@ def _rows(text: str, name: str, columns: list[str]) -> list[list[str]]:
     rows = [line.split("\t") for line in lines[1:] if line]
     for number, row in enumerate(rows, 2):
         if len(row) != len(columns):
-            raise ConfigurationError(f"{name} line {number} has {len(row)} cells, not {len(columns)}")
+            raise ConfigurationError(
+                f"{name} line {number} has {len(row)} cells, not {len(columns)}"
+            )
     return rows
 
 
@@ -77,7 +79,14 @@ def parse_skills(text: str) -> SkillTaxonomy:
                     guarded.add(alias_key(alias))
                 aliases.append(alias)
             skills.append(
-                Skill(skill_id, name, SkillKind(kind), tuple(aliases), tuple(_split(labels)), hot == "1")
+                Skill(
+                    skill_id,
+                    name,
+                    SkillKind(kind),
+                    tuple(aliases),
+                    tuple(_split(labels)),
+                    hot == "1",
+                )
             )
         return SkillTaxonomy(tuple(skills), frozenset(guarded), frozenset(strict))
     except (InvalidInput, ValueError) as error:  # a value the core refuses, an unknown kind
@@ -86,8 +95,10 @@ def parse_skills(text: str) -> SkillTaxonomy:
 
 def parse_titles(occupations: str, alternates: str) -> TitleNormaliser:
     """Build the title normaliser from the texts of ``occupations.tsv`` and the alternate titles."""
-    codes = dict(_rows(occupations, OCCUPATIONS_FILE, _TITLE_COLUMNS))  # type: ignore[arg-type]
-    pairs = [(code, title) for code, title in _rows(alternates, ALTERNATE_TITLES_FILE, _TITLE_COLUMNS)]
+    codes = dict(_rows(occupations, OCCUPATIONS_FILE, _TITLE_COLUMNS))
+    pairs = [
+        (code, title) for code, title in _rows(alternates, ALTERNATE_TITLES_FILE, _TITLE_COLUMNS)
+    ]
     return TitleNormaliser(codes, pairs)
 
 

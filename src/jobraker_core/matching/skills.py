@@ -12,9 +12,10 @@ How extraction works, in short:
   so "machine learning engineer" yields *machine learning* and not *machine*;
 - an alias that is also an everyday word or a single letter ("Go", "R", "C", "Excel", "LESS") is
   *guarded*: it must be written exactly as the alias is (case included), must not be glued to a
-  hyphen or ampersand ("C-level", "R&D", "go-to-market"), and must sit in a clear context: next to
-  another technology, near a word such as "programming", or (for longer words and acronyms) in
-  the middle of an ordinary sentence rather than at its start or in a Title Case heading;
+  hyphen or ampersand ("C-level", "R&D", "go-to-market"), and must sit in a clear context: near
+  another technology or a word such as "programming", in a bulleted list of technologies, or
+  (for words of three letters or more and acronyms, unless the taxonomy marks them *strict*)
+  in the middle of an ordinary sentence rather than at its start or in a Title Case heading;
 - each mention is *required* (True), *nice to have* (False) or unknown (None) from the nearest
   cue in its sentence ("must have", "is a plus", "preferred", ...) or else from the section it
   sits in ("Requirements:", "Nice to have:", ...).
@@ -45,6 +46,10 @@ def _words(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
+def _phrases(text: str) -> tuple[str, ...]:
+    return tuple(text.split("|"))
+
+
 _TOKEN = re.compile(r"(?:(?<![a-z0-9.])\.(?=[a-z]))?[a-z0-9]+(?:[+#]++(?![a-z0-9]))?")
 _GAP = re.compile(r"[ \t./\-_'\u2019&]{0,3}")
 
@@ -62,8 +67,9 @@ def _shadow(text: str) -> tuple[str, list[int] | None]:
     """Fold ``text`` character by character; return it and where each folded character came from.
 
     ASCII text folds to its lower case with the same offsets (``None`` stands for "identity").
-    Other characters lose their accents; what is left that is not an ASCII letter or digit
-    becomes a space, as in :func:`jobraker_core.jobs.text.fold`.
+    Other characters lose their accents and compatibility forms (``é`` -> ``e``, ``ﬁ`` ->
+    ``fi``) as in :func:`jobraker_core.jobs.text.fold`; what is left that is not an ASCII letter
+    or digit becomes a space (the taxonomy's aliases are written in Latin script).
     """
     if text.isascii():
         return text.lower(), None
@@ -113,6 +119,18 @@ class SkillKind(enum.StrEnum):
     ESCO = "esco"
 
 
+def _strings(values: Iterable[str]) -> tuple[str, ...]:
+    return tuple(values)
+
+
+def _skills(values: Iterable[Skill]) -> tuple[Skill, ...]:
+    return tuple(values)
+
+
+def _keys(values: Iterable[str]) -> frozenset[str]:
+    return frozenset(values)
+
+
 def _non_empty(_: object, attribute: attrs.Attribute[str], value: str) -> None:
     if not value.strip():
         raise InvalidInput(f"skill {attribute.name} must not be empty", field=attribute.name)
@@ -139,8 +157,8 @@ class Skill:
     id: str = attrs.field(validator=_non_empty)
     name: str = attrs.field(validator=_non_empty)
     kind: SkillKind
-    aliases: tuple[str, ...] = attrs.field(converter=tuple, validator=_aliases)
-    esco_labels: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    aliases: tuple[str, ...] = attrs.field(converter=_strings, validator=_aliases)
+    esco_labels: tuple[str, ...] = attrs.field(default=(), converter=_strings)
     hot: bool = False
 
 
@@ -155,9 +173,9 @@ class SkillTaxonomy:
     Single letters and two-letter words are always guarded, and strict unless all capitals.
     """
 
-    skills: tuple[Skill, ...] = attrs.field(converter=tuple)
-    guarded: frozenset[str] = attrs.field(default=frozenset(), converter=frozenset)
-    strict: frozenset[str] = attrs.field(default=frozenset(), converter=frozenset)
+    skills: tuple[Skill, ...] = attrs.field(converter=_skills)
+    guarded: frozenset[str] = attrs.field(default=frozenset(), converter=_keys)
+    strict: frozenset[str] = attrs.field(default=frozenset(), converter=_keys)
     _by_id: dict[str, Skill] = attrs.field(init=False, repr=False)
     _index: dict[str, Skill] = attrs.field(init=False, repr=False)
     _surfaces: dict[str, frozenset[str]] = attrs.field(init=False, repr=False)
@@ -312,84 +330,29 @@ _CUE = re.compile(
 )
 _CLAUSE_START = re.compile(r"(?:^|[,;:(\-\u2013\u2014\u2022*]|\band|\bbut|\bor)\s*$", re.IGNORECASE)
 
-_NICE_HEADERS = (
-    "nice to have",
-    "nice to haves",
-    "good to have",
-    "preferred",
-    "desirable",
-    "desired",
-    "bonus",
-    "bonus points",
-    "pluses",
-    "plus",
-    "optional",
-    "extra credit",
-    "would be nice",
-    "it s a plus",
-    "added advantage",
-    "advantageous",
+_NICE_HEADERS = _phrases(
+    "nice to have|nice to haves|good to have|preferred|desirable|desired|bonus|bonus points|"
+    "pluses|plus|optional|extra credit|would be nice|it s a plus|added advantage|"
+    "advantageous"
 )
-_REQUIRED_HEADERS = (
-    "requirements",
-    "required",
-    "requirement",
-    "must have",
-    "must haves",
-    "qualifications",
-    "what you need",
-    "what you ll need",
-    "what you will need",
-    "what we need",
-    "what we re looking for",
-    "what we are looking for",
-    "who you are",
-    "you have",
-    "you bring",
-    "what you bring",
-    "your profile",
-    "about you",
-    "your skills",
-    "essential",
-    "essentials",
-    "mandatory",
-    "prerequisites",
-    "the ideal candidate",
-    "you should have",
-    "you must have",
-    "we expect",
-    "we require",
+_REQUIRED_HEADERS = _phrases(
+    "requirements|required|requirement|must have|must haves|qualifications|what you need|"
+    "what you ll need|what you will need|what we need|what we re looking for|"
+    "what we are looking for|who you are|you have|you bring|what you bring|your profile|"
+    "about you|your skills|essential|essentials|mandatory|prerequisites|the ideal candidate|"
+    "you should have|you must have|we expect|we require"
 )
-_OTHER_HEADERS = (
-    "about us",
-    "about the role",
-    "about the job",
-    "the role",
-    "responsibilities",
-    "what you ll do",
-    "what you will do",
-    "your tasks",
-    "tasks",
-    "benefits",
-    "perks",
-    "what we offer",
-    "we offer",
-    "job description",
-    "description",
-    "overview",
-    "company",
-    "who we are",
-    "location",
-    "salary",
-    "compensation",
-    "how to apply",
-    "our stack",
-    "tech stack",
+_OTHER_HEADERS = _phrases(
+    "about us|about the role|about the job|the role|responsibilities|what you ll do|"
+    "what you will do|your tasks|tasks|benefits|perks|what we offer|we offer|job description|"
+    "description|overview|company|who we are|location|salary|compensation|how to apply|"
+    "our stack|tech stack"
 )
 _BULLET = re.compile(r"^[\s#*\-\u2022\u00b7>+]*")
 
 
 def _phrase_in(folded: str, phrases: Iterable[str]) -> bool:
+    """Tell whether one of ``phrases`` occurs in ``folded`` as whole words."""
     padded = f" {folded} "
     return any(f" {phrase} " in padded for phrase in phrases)
 
@@ -420,7 +383,7 @@ def _lines(text: str) -> list[_Line]:
         bullet = _BULLET.match(raw)
         content = raw[bullet.end() if bullet else 0 :]
         head, colon, rest = content.partition(":")
-        head_folded = fold(head)
+        head_folded = _fold(head)
         words = len(head_folded.split())
         state = section
         if colon and 0 < words <= 6:  # noqa: PLR2004 - a heading is a few words
@@ -479,6 +442,8 @@ _TECH_CUES = _words(
     "framework frameworks library libraries scripting script scripts compiler runtime "
     "microservices api apis sdk statistical statistics ide engineer engineers"
 )
+_INLINE_BULLETS = ("\u2022", "\u00b7", "\u25aa", "\u25cf")
+_LIST_ITEM = re.compile(r"\s*(?:[-*+\u2022\u00b7\u25aa\u25cf]|\d{1,2}[.)])\s*")
 _CONTEXT_WINDOW = 4
 _CUE_WINDOW = 3
 _BLOCKERS = "-&'\u2019"
@@ -625,8 +590,8 @@ class SkillExtractor:
         segment_first: dict[int, int] = {}
         capitals: dict[int, list[int]] = {}
         for index, (token, segment) in enumerate(zip(tokens, segments, strict=True)):
-            segment_first.setdefault(segment, index)
-            if token.norm[0].isalpha():
+            if segment_first.setdefault(segment, index) != index and token.norm[0].isalpha():
+                # capitals after the first word: "Excel In Every Task" is a heading
                 counts = capitals.setdefault(segment, [0, 0])
                 counts[0] += text[token.start].isupper()
                 counts[1] += 1
@@ -641,25 +606,49 @@ class SkillExtractor:
             strict = match.key in self._taxonomy.strict
             if not strict and (letters >= 3 or acronym):  # noqa: PLR2004 - not "Go", "R"
                 upper, words = capitals.get(match.segment, [0, 0])
-                title_case = words >= 3 and upper >= 0.6 * words  # noqa: PLR2004
+                title_case = words >= 2 and upper >= 0.6 * words  # noqa: PLR2004
                 starts_segment = match.first == segment_first[match.segment]
                 if not title_case and not starts_segment:
                     kept.append(match)
                     continue
-            if self._supported(tokens, segments, matches, match):
+            if self._supported(text, tokens, segments, matches, match):
                 kept.append(match)
         return kept
 
     @staticmethod
     def _supported(
-        tokens: list[_Token], segments: list[int], matches: list[_Match], match: _Match
+        text: str, tokens: list[_Token], segments: list[int], matches: list[_Match], match: _Match
     ) -> bool:
+        """Tell whether a technology or a programming word stands near a guarded match.
+
+        Near means a few tokens away in the same sentence, or, for a match that is a whole
+        list item ("- Go"), an item of the list just before or after it ("- Kafka").
+        """
+
+        def alone(m: _Match) -> bool:
+            return (m.first == 0 or segments[m.first - 1] != m.segment) and (
+                m.last == len(tokens) or segments[m.last] != m.segment
+            )
+
+        start = tokens[match.first].start
+        prefix = text[text.rfind("\n", 0, start) + 1 : start]
+        item = alone(match) and (
+            _LIST_ITEM.fullmatch(prefix) is not None or prefix.rstrip().endswith(_INLINE_BULLETS)
+        )
         for other in matches:
-            if other is match or other.segment != match.segment:
+            if other is match:
                 continue
-            distance = max(other.first - match.last, match.first - other.last) + 1
-            reach = 2 if other.guarded else _CONTEXT_WINDOW
-            if distance <= reach and (other.guarded or other.skill.kind is SkillKind.TECHNOLOGY):
+            if not (other.guarded or other.skill.kind is SkillKind.TECHNOLOGY):
+                continue
+            if other.segment == match.segment:
+                distance = max(other.first - match.last, match.first - other.last) + 1
+                if distance <= (2 if other.guarded else _CONTEXT_WINDOW):
+                    return True
+            elif (
+                item
+                and abs(other.segment - match.segment) == 1
+                and (not other.guarded or alone(other))  # "- Excel" next to "- Word"
+            ):
                 return True
         low = max(0, match.first - _CUE_WINDOW)
         high = min(len(tokens), match.last + _CUE_WINDOW)
@@ -994,8 +983,18 @@ _GENDER_TAG = re.compile(
 _TITLE_STOP = _words("a an and the of for in at on to with")
 
 
+_ASCII_NON_WORD = re.compile(r"[\W_]+", re.ASCII)
+
+
+def _fold(text: str) -> str:
+    """:func:`jobraker_core.jobs.text.fold`, with a fast path for ASCII text (most titles)."""
+    if text.isascii():
+        return _ASCII_NON_WORD.sub(" ", text.lower()).strip()
+    return fold(text)
+
+
 def _title_words(title: str) -> list[str]:
-    return fold(_GENDER_TAG.sub(" ", title)).split()
+    return _fold(_GENDER_TAG.sub(" ", title)).split()
 
 
 def seniority_of(title: str) -> Seniority | None:
@@ -1024,8 +1023,19 @@ _STRIPPABLE = _words(
 )
 
 
+def _singular(word: str) -> str:
+    """Return a plural English noun in the singular ("nurses" -> "nurse"); else ``word``."""
+    if len(word) <= 3 or not word.endswith("s") or word.endswith(("ss", "us", "is")):  # noqa: PLR2004
+        return word
+    if word.endswith("ies"):
+        return word[:-3] + "y"
+    if word.endswith(("sses", "xes", "ches", "shes")):
+        return word[:-2]
+    return word[:-1]
+
+
 def _title_key(words: Sequence[str]) -> str:
-    return " ".join(_stem(w) for w in words if w not in _TITLE_STOP)
+    return " ".join(_singular(w) for w in words if w not in _TITLE_STOP)
 
 
 @attrs.frozen
@@ -1049,8 +1059,11 @@ class TitleNormaliser:
 
     Gender tags ("(m/w/d)", "(all genders)"), seniority words ("Senior", "Jr.", "II"),
     employment words ("Remote", "Contract") and trailing qualifiers ("- Payments team",
-    "| Berlin") are folded away before looking the title up; a title that matches no alternate
-    title exactly is matched by its informative words, or not at all.
+    "| Berlin") are folded away before looking the title up. A title that matches no alternate
+    title exactly is matched by its words (weighted by rarity, unknown words counting fully
+    against the match), and not at all below ``threshold``. An alternate title that several
+    occupations share ("Teacher") goes to the occupation whose own title and alternate titles
+    use its words most.
     """
 
     def __init__(
@@ -1058,7 +1071,7 @@ class TitleNormaliser:
         occupations: Mapping[str, str],
         alternates: Iterable[tuple[str, str]],
         *,
-        threshold: float = 0.55,
+        threshold: float = 0.75,
     ) -> None:
         """Index ``alternates``, (code, title) pairs, of ``occupations``, code → title."""
         self._occupations = dict(occupations)
@@ -1067,16 +1080,26 @@ class TitleNormaliser:
         for code, title in sorted(self._occupations.items()):
             self._exact.setdefault(_title_key(_title_words(title)), (code, title))
         by_key: dict[str, dict[str, str]] = {}
+        term_sets: dict[str, list[set[str]]] = {}
         for code, alternate in alternates:
             key = _title_key(_title_words(alternate))
             if key and code in self._occupations:
                 by_key.setdefault(key, {}).setdefault(code, alternate)
+                term_sets.setdefault(code, []).append(set(key.split()))
+        titles = {c: set(_title_key(_title_words(t)).split()) for c, t in self._occupations.items()}
         for key, owners in sorted(by_key.items()):
             if key in self._exact:
                 continue
-            terms = set(key.split())
-            # a title several occupations share goes to the one whose own title it resembles most
-            code = min(owners, key=lambda c: (-len(terms & self._occupation_terms(c)), c))
+            if len(owners) == 1:
+                code = next(iter(owners))
+            else:
+                terms = set(key.split())
+
+                def fit(code: str, terms: set[str] = terms) -> tuple[int, int, str]:
+                    uses = sum(1 for t in term_sets.get(code, ()) if terms <= t)
+                    return (-len(terms & titles[code]), -uses, code)
+
+                code = min(owners, key=fit)
             self._exact[key] = (code, owners[code])
         self._keys = sorted(self._exact)
         postings: dict[str, list[int]] = {}
@@ -1085,10 +1108,8 @@ class TitleNormaliser:
                 postings.setdefault(term, []).append(number)
         total = len(self._keys) or 1
         self._idf = {t: math.log((total + 1) / (len(p) + 0.5)) for t, p in postings.items()}
+        self._unknown = math.log((total + 1) / 0.5)
         self._postings = postings
-
-    def _occupation_terms(self, code: str) -> set[str]:
-        return set(_title_key(_title_words(self._occupations[code])).split())
 
     def normalise(self, title: str) -> NormalisedTitle | None:
         """Return the O*NET occupation ``title`` most likely names, or None when none fits."""
@@ -1117,11 +1138,15 @@ class TitleNormaliser:
     def _candidates(title: str) -> list[list[str]]:
         cleaned = _GENDER_TAG.sub(" ", title)
         pieces = [cleaned, re.sub(r"\([^)]*\)|\[[^]]*\]", " ", cleaned)]
-        head = re.split(r"\s[-\u2013\u2014|@/]\s|,|\||\(|\bat\b", pieces[-1], maxsplit=1)[0]
+        head = re.split(
+            r"\s*[-\u2013\u2014|@]\s+|\s+[-\u2013\u2014|@]\s*|,|\||\(|\bat\b",
+            pieces[-1],
+            maxsplit=1,
+        )[0]
         pieces.append(head)
         candidates: list[list[str]] = []
         for piece in pieces:
-            words = fold(piece).split()
+            words = _fold(piece).split()
             stripped = [w for w in words if w not in _STRIPPABLE]
             for option in (words, stripped):
                 if option and option not in candidates:
@@ -1129,13 +1154,11 @@ class TitleNormaliser:
         return candidates
 
     def _closest(self, words: Sequence[str]) -> tuple[float, str] | None:
-        query = _title_key(words).split()
+        query = list(dict.fromkeys(_title_key(words).split()))
         if not query:
             return None
-        weights = {t: self._idf.get(t, 0.0) for t in query}
+        weights = {t: self._idf.get(t, self._unknown) for t in query}
         query_weight = sum(weights.values())
-        if query_weight <= 0:
-            return None
         candidates: set[int] = set()
         for term in query:
             candidates.update(self._postings.get(term, ()))
@@ -1143,14 +1166,12 @@ class TitleNormaliser:
         head = query[-1]
         for number in candidates:
             key = self._keys[number]
-            terms = key.split()
-            shared = sum(weights[t] for t in set(query) if t in terms)
-            own = sum(self._idf.get(t, 0.0) for t in set(terms))
+            terms = set(key.split())
+            shared = sum(weights[t] for t in query if t in terms)
+            own = sum(self._idf[t] for t in terms)
             score = 2 * shared / (query_weight + own)
-            if terms[-1] == head:
-                score = min(1.0, score + 0.15)
-            else:
-                score *= 0.8
+            # the last word of a title names the job ("nurse" in "ICU nurse"): it must agree
+            score = min(1.0, score + 0.1) if key.split()[-1] == head else score * 0.8
             if best is None or score > best[0] or (score == best[0] and key < best[1]):
                 best = (score, key)
         return best

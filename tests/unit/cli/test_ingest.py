@@ -1,5 +1,6 @@
 """``jobraker ingest`` on the in-memory container: progress, counts, rejections, exit codes."""
 
+import pytest
 from dependency_injector import providers
 
 from jobraker_adapters.container import build_memory_container
@@ -55,10 +56,9 @@ def test_failed_ingest_exits_1_with_the_reason_and_no_traceback(capsys, tmp_path
         _drafts(1), error=UpstreamRejected("country xx unknown", service="adzuna")
     )
     container, build = _builder(source)
-    try:
+    with pytest.raises(SystemExit) as exit_info:
         main(["ingest", "demo", "--data-dir", str(tmp_path)], build=build)
-    except SystemExit as exit_info:
-        code = exit_info.code
+    code = exit_info.value.code
     captured = capsys.readouterr()
     assert code == 1
     assert captured.err.strip() == "jobraker: error: ingestion failed: country xx unknown"
@@ -71,10 +71,18 @@ def test_unknown_source_is_refused_before_a_run_is_recorded(capsys, tmp_path):
     """A source the catalog does not know is an error, and leaves no run behind."""
     container, build = _builder(InMemoryJobSource())
     container.job_sources().sources = {}
-    try:
+    with pytest.raises(SystemExit) as exit_info:
         main(["ingest", "demo", "--data-dir", str(tmp_path)], build=build)
-    except SystemExit as exit_info:
-        code = exit_info.code
+    code = exit_info.value.code
     assert code == 1
     assert "unknown job source 'demo'" in capsys.readouterr().err
     assert container.list_ingestions()(PageRequest()).total == 0
+
+
+def test_ctrl_c_marks_the_run_failed_and_exits_130(capsys, tmp_path):
+    """An interrupted ingestion does not stay "running": it is marked failed, exit code 130."""
+    container, build = _builder(InMemoryJobSource(_drafts(1), error=KeyboardInterrupt()))
+    assert main(["ingest", "demo", "--data-dir", str(tmp_path)], build=build) == 130
+    (run,) = container.list_ingestions()(PageRequest()).items
+    assert (run.status, run.error) == (RunStatus.FAILED, "interrupted")
+    assert "is marked failed" in capsys.readouterr().err

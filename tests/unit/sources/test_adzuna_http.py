@@ -240,6 +240,8 @@ def test_the_app_key_never_appears_in_errors():
 def test_the_app_key_never_appears_in_logs(caplog):
     """Nothing logged while fetching (by the source or by httpx) contains the app_key."""
     caplog.set_level(logging.DEBUG)
+    # configure_logging (run by other tests) quiets httpx; open it up so its lines are checked too
+    caplog.set_level(logging.DEBUG, logger="httpx")
     source, _ = make_source(Scripted(httpx.Response(500), ok(range(1), 1)))
     list(source.fetch())
     assert any(r.name == "httpx" for r in caplog.records)

@@ -1,0 +1,1 @@
+"""Accounts: users, authentication, two-factor, profiles and preferences, audit, export and erasure."""
