@@ -4,6 +4,17 @@ They need only the standard library and ``jobraker_core``, record what they rece
 the same contracts as the real adapters (the contract tests run one suite against both).
 """
 
+from jobraker_adapters.memory.accounts import (
+    InMemoryAccessTokens,
+    InMemoryAuditLog,
+    InMemoryCommonPasswords,
+    InMemoryLoginThrottle,
+    InMemoryPasswordHasher,
+    InMemoryPseudonymizer,
+    InMemoryRefreshTokenRepository,
+    InMemoryRevocationStore,
+    InMemoryUserRepository,
+)
 from jobraker_adapters.memory.clock import FixedClock
 from jobraker_adapters.memory.jobs import (
     InMemoryIngestionRunRepository,
@@ -16,6 +27,15 @@ from jobraker_adapters.memory.uow import InMemoryStore, InMemoryUnitOfWork, InMe
 
 __all__ = [
     "FixedClock",
+    "InMemoryAccessTokens",
+    "InMemoryAuditLog",
+    "InMemoryCommonPasswords",
+    "InMemoryLoginThrottle",
+    "InMemoryPasswordHasher",
+    "InMemoryPseudonymizer",
+    "InMemoryRefreshTokenRepository",
+    "InMemoryRevocationStore",
+    "InMemoryUserRepository",
     "InMemoryIngestionRunRepository",
     "InMemoryJobRepository",
     "InMemoryJobSource",

@@ -9,7 +9,13 @@ from typing import TYPE_CHECKING, Self, TypeVar
 
 import attrs
 
+from jobraker_adapters.memory.accounts import (
+    InMemoryAuditLog,
+    InMemoryRefreshTokenRepository,
+    InMemoryUserRepository,
+)
 from jobraker_adapters.memory.jobs import InMemoryIngestionRunRepository, InMemoryJobRepository
+from jobraker_core.accounts.model import AuditEvent, RefreshFamily, RefreshToken, User
 from jobraker_core.errors import Conflict
 from jobraker_core.jobs.ingestion import IngestionRun
 from jobraker_core.jobs.model import JobPosting
@@ -27,6 +33,10 @@ class InMemoryStore:
 
     jobs: dict[uuid.UUID, JobPosting] = attrs.field(factory=dict)
     ingestions: dict[uuid.UUID, IngestionRun] = attrs.field(factory=dict)
+    users: dict[uuid.UUID, User] = attrs.field(factory=dict)
+    refresh_families: dict[uuid.UUID, RefreshFamily] = attrs.field(factory=dict)
+    refresh_tokens: dict[str, RefreshToken] = attrs.field(factory=dict)
+    audit: dict[uuid.UUID, AuditEvent] = attrs.field(factory=dict)
     commits: int = 0
     lock: threading.Lock = attrs.field(factory=threading.Lock, init=False, repr=False, eq=False)
 
@@ -54,14 +64,28 @@ class InMemoryUnitOfWork:
         self.ingestions = InMemoryIngestionRunRepository()
         self._jobs_before: dict[uuid.UUID, JobPosting] = {}
         self._runs_before: dict[uuid.UUID, IngestionRun] = {}
+        self.users = InMemoryUserRepository()
+        self.refresh_tokens = InMemoryRefreshTokenRepository()
+        self.audit = InMemoryAuditLog()
+        self._accounts_before = _AccountsSnapshot()
 
     def __enter__(self) -> Self:
         with self._store.lock:
             self._jobs_before = dict(self._store.jobs)
             self._runs_before = dict(self._store.ingestions)
+            self._accounts_before = _AccountsSnapshot.of(self._store)
         self.jobs = InMemoryJobRepository(dict(self._jobs_before))
         self.ingestions = InMemoryIngestionRunRepository(dict(self._runs_before))
+        self._open_accounts()
         return self
+
+    def _open_accounts(self) -> None:
+        before = self._accounts_before
+        self.users = InMemoryUserRepository(dict(before.users))
+        self.refresh_tokens = InMemoryRefreshTokenRepository(
+            dict(before.families), dict(before.tokens)
+        )
+        self.audit = InMemoryAuditLog(dict(before.audit))
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
@@ -69,19 +93,27 @@ class InMemoryUnitOfWork:
         self.ingestions = InMemoryIngestionRunRepository()
         self._jobs_before = {}
         self._runs_before = {}
+        self._accounts_before = _AccountsSnapshot()
+        self.users = InMemoryUserRepository()
+        self.refresh_tokens = InMemoryRefreshTokenRepository()
+        self.audit = InMemoryAuditLog()
 
     def commit(self) -> None:
         """Publish this unit's writes to the store, or raise ``Conflict`` and publish nothing."""
         jobs = _changed(self.jobs.jobs, self._jobs_before)
         runs = _changed(self.ingestions.runs, self._runs_before)
+        accounts = _AccountsSnapshot.written(self, self._accounts_before)
         with self._store.lock:
             self._check_jobs(jobs)
             self._check_runs(runs)
+            accounts.check(self._store, self._accounts_before)
             self._store.jobs.update(jobs)
             self._store.ingestions.update(runs)
+            accounts.publish(self._store)
             self._store.commits += 1
         self._jobs_before = dict(self.jobs.jobs)
         self._runs_before = dict(self.ingestions.runs)
+        self._accounts_before = _AccountsSnapshot.of_unit(self)
 
     def _check_jobs(self, written: Mapping[uuid.UUID, JobPosting]) -> None:
         if not written:
@@ -109,6 +141,69 @@ class InMemoryUnitOfWork:
                 other.schedule_key == run.schedule_key for other in self._store.ingestions.values()
             ):
                 raise Conflict(f"schedule slot {run.schedule_key} was taken meanwhile")
+
+
+@attrs.frozen
+class _AccountsSnapshot:
+    """The accounts part of a store (or of what a unit wrote), and its commit checks."""
+
+    users: dict[uuid.UUID, User] = attrs.field(factory=dict)
+    families: dict[uuid.UUID, RefreshFamily] = attrs.field(factory=dict)
+    tokens: dict[str, RefreshToken] = attrs.field(factory=dict)
+    audit: dict[uuid.UUID, AuditEvent] = attrs.field(factory=dict)
+
+    @classmethod
+    def of(cls, store: InMemoryStore) -> _AccountsSnapshot:
+        """Copy the store's accounts (call under its lock)."""
+        return cls(dict(store.users), dict(store.refresh_families), dict(store.refresh_tokens),
+                   dict(store.audit))
+
+    @classmethod
+    def of_unit(cls, unit: InMemoryUnitOfWork) -> _AccountsSnapshot:
+        """Copy what the unit's repositories hold now."""
+        return cls(dict(unit.users.users), dict(unit.refresh_tokens.families),
+                   dict(unit.refresh_tokens.tokens), dict(unit.audit.events))
+
+    @classmethod
+    def written(cls, unit: InMemoryUnitOfWork, before: _AccountsSnapshot) -> _AccountsSnapshot:
+        """What the unit inserted or changed since ``before``."""
+        return cls(
+            _changed(unit.users.users, before.users),
+            _changed(unit.refresh_tokens.families, before.families),
+            _changed(unit.refresh_tokens.tokens, before.tokens),
+            _changed(unit.audit.events, before.audit),
+        )
+
+    def check(self, store: InMemoryStore, before: _AccountsSnapshot) -> None:
+        """Raise ``Conflict`` where PostgreSQL's constraints (or its ``UPDATE ... WHERE
+        consumed_at IS NULL``) would refuse these writes against the store as it is now."""
+        for user in self.users.values():
+            if user.id not in before.users and user.id in store.users:
+                raise Conflict(f"user {user.id} was stored meanwhile")
+            if any(o.email == user.email and o.id != user.id for o in store.users.values()):
+                raise Conflict("an account with this email already exists")
+        for family in self.families.values():
+            if family.id not in before.families and family.id in store.refresh_families:
+                raise Conflict(f"token family {family.id} was stored meanwhile")
+        for digest, token in self.tokens.items():
+            earlier = before.tokens.get(digest)
+            current = store.refresh_tokens.get(digest)
+            if earlier is None and current is not None:
+                raise Conflict("this refresh token was stored meanwhile")
+            if (earlier is not None and earlier.consumed_at is None
+                    and token.consumed_at is not None
+                    and current is not None and current.consumed_at is not None):
+                raise Conflict("this refresh token was used meanwhile")
+        for event_id in self.audit:
+            if event_id in store.audit:
+                raise Conflict(f"audit event {event_id} was stored meanwhile")
+
+    def publish(self, store: InMemoryStore) -> None:
+        """Write these changes into the store (call under its lock)."""
+        store.users.update(self.users)
+        store.refresh_families.update(self.families)
+        store.refresh_tokens.update(self.tokens)
+        store.audit.update(self.audit)
 
 
 @attrs.define
