@@ -1,1 +1,1 @@
-"""Jobraker's benchmarks: run with ``make bench`` (``python -m benchmarks``), never inside the tests."""
+"""Jobraker's benchmarks: run with ``make bench`` (``python -m benchmarks``), never in the tests."""

@@ -8,9 +8,18 @@ from importlib import resources
 from pathlib import Path
 
 _CITIES = [
-    ("New York, NY", "US"), ("Austin, TX", "US"), ("Seattle, WA", "US"), ("Chicago, IL", "US"),
-    ("Boston, MA", "US"), ("Denver, CO", "US"), ("Atlanta, GA", "US"), ("Miami, FL", "US"),
-    ("Portland, OR", "US"), ("San Diego, CA", "US"), ("Phoenix, AZ", "US"), ("Dallas, TX", "US"),
+    ("New York, NY", "US"),
+    ("Austin, TX", "US"),
+    ("Seattle, WA", "US"),
+    ("Chicago, IL", "US"),
+    ("Boston, MA", "US"),
+    ("Denver, CO", "US"),
+    ("Atlanta, GA", "US"),
+    ("Miami, FL", "US"),
+    ("Portland, OR", "US"),
+    ("San Diego, CA", "US"),
+    ("Phoenix, AZ", "US"),
+    ("Dallas, TX", "US"),
 ]
 _LEVELS = ["", "Senior ", "Junior ", "Lead ", "Principal ", "Staff "]
 
@@ -21,9 +30,9 @@ def write_feed(path: Path, count: int, *, seed: int = 7) -> Path:
     Each line is a demo posting with a new source id, a seniority prefix, a city and a company
     suffix chosen so every line has a distinct canonical key; descriptions keep their real length.
     """
-    base_text = (resources.files("jobraker_adapters.sources") / "data" / "demo_jobs.jsonl").read_text(
-        encoding="utf-8"
-    )
+    base_text = (
+        resources.files("jobraker_adapters.sources") / "data" / "demo_jobs.jsonl"
+    ).read_text(encoding="utf-8")
     base = [json.loads(line) for line in base_text.splitlines() if line.strip()]
     rng = random.Random(seed)
     with path.open("w", encoding="utf-8") as out:

@@ -17,21 +17,56 @@ from collections.abc import Iterator
 from dependency_injector import containers, providers
 
 from jobraker_adapters.embedded import ServiceEndpoints, running_services
+from jobraker_adapters.embedder_choice import open_embedder
 from jobraker_adapters.http_client import open_http_client
 from jobraker_adapters.memory import (
     FixedClock,
     InMemoryJobSourceCatalog,
+    InMemoryLoginThrottle,
+    InMemoryPasswordHasher,
+    InMemoryRateLimiter,
+    InMemoryRevocationStore,
     InMemoryTaskQueue,
     InMemoryUnitOfWorkFactory,
 )
+from jobraker_adapters.memory.retrieval import (
+    InMemoryJobEmbeddingRepository,
+    InMemoryJobRetriever,
+)
 from jobraker_adapters.observability import StaticReadiness, configure_logging
+from jobraker_adapters.postgres.embeddings import PostgresJobEmbeddingRepository
 from jobraker_adapters.postgres.migrations import apply_migrations
 from jobraker_adapters.postgres.pool import open_pool
-from jobraker_adapters.readiness import ServiceReadiness
+from jobraker_adapters.postgres.retrieval import PostgresJobRetriever
 from jobraker_adapters.postgres.uow import PostgresUnitOfWorkFactory
+from jobraker_adapters.readiness import ServiceReadiness
 from jobraker_adapters.redis_queue import RQTaskQueue, open_redis
+from jobraker_adapters.security.keys import HmacPseudonymizer, jwt_secret
+from jobraker_adapters.security.passwords import Argon2PasswordHasher, FileCommonPasswords
+from jobraker_adapters.security.ratelimit import RedisRateLimiter, open_async_redis
+from jobraker_adapters.security.revocation import RedisRevocationStore
+from jobraker_adapters.security.throttle import RedisLoginThrottle
+from jobraker_adapters.security.tokens import (
+    JwtAccessTokens,
+    access_token_lifetime,
+    refresh_token_lifetime,
+)
 from jobraker_adapters.settings import Settings
 from jobraker_adapters.sources.catalog import SourceCatalog
+from jobraker_core.accounts.admin import GetUser, ListUsers, UpdateUser
+from jobraker_core.accounts.audit import AppendAuditEvent, ListAuditEvents
+from jobraker_core.accounts.profile_use_cases import GetProfile, ReplaceProfile, UpdateProfile
+from jobraker_core.accounts.use_cases import (
+    Authenticate,
+    ChangePassword,
+    CreateUserAccount,
+    Login,
+    Logout,
+    LogoutEverywhere,
+    Refresh,
+    Register,
+    dummy_password_hash,
+)
 from jobraker_core.clock import SystemClock
 from jobraker_core.jobs.use_cases import (
     GetIngestion,
@@ -41,6 +76,9 @@ from jobraker_core.jobs.use_cases import (
     QueueIngestion,
     SearchJobs,
 )
+from jobraker_core.matching.embedding import EmbeddingSpec
+from jobraker_core.matching.search import SearchJobsByMeaning
+from jobraker_core.matching.use_cases_index import EmbedJobs, QueueEmbedding, ReindexJobs
 
 __all__ = [
     "Container",
@@ -77,20 +115,156 @@ class Container(containers.DeclarativeContainer):
     migrate = providers.Callable(_migrate, endpoints=endpoints)
     clock = providers.Singleton(SystemClock)
     uow = providers.Singleton(PostgresUnitOfWorkFactory, pool=db_pool)
-    task_queue = providers.Singleton(RQTaskQueue, redis=redis,
-                                     queue_name=settings.provided.queue_name,
-                                     retries=settings.provided.ingest_retries)
-    job_sources = providers.Singleton(SourceCatalog, settings=settings, http=http_client,
-                                      redis=redis, clock=clock)
+    task_queue = providers.Singleton(
+        RQTaskQueue,
+        redis=redis,
+        queue_name=settings.provided.queue_name,
+        retries=settings.provided.ingest_retries,
+    )
+    job_sources = providers.Singleton(
+        SourceCatalog, settings=settings, http=http_client, redis=redis, clock=clock
+    )
     readiness = providers.Singleton(ServiceReadiness, pool=db_pool, redis=redis)
 
     ingest_jobs = providers.Factory(IngestJobs, uow=uow, sources=job_sources, clock=clock)
-    queue_ingestion = providers.Factory(QueueIngestion, uow=uow, sources=job_sources,
-                                        queue=task_queue, clock=clock)
+    queue_ingestion = providers.Factory(
+        QueueIngestion, uow=uow, sources=job_sources, queue=task_queue, clock=clock
+    )
     search_jobs = providers.Factory(SearchJobs, uow=uow)
     get_job = providers.Factory(GetJob, uow=uow)
     list_ingestions = providers.Factory(ListIngestions, uow=uow)
     get_ingestion = providers.Factory(GetIngestion, uow=uow)
+
+    # matching: the embedder, job vectors in pgvector, hybrid retrieval
+    embedder = providers.Resource(open_embedder, settings=settings)
+    embedding_spec = providers.Singleton(EmbeddingSpec.of, embedder)
+    job_embeddings = providers.Singleton(PostgresJobEmbeddingRepository, pool=db_pool)
+    job_retriever = providers.Singleton(
+        PostgresJobRetriever,
+        pool=db_pool,
+        spec=embedding_spec,
+        ef_search=settings.provided.hnsw_ef_search,
+    )
+    embed_jobs = providers.Factory(EmbedJobs, embeddings=job_embeddings, embedder=embedder)
+    reindex_jobs = providers.Factory(
+        ReindexJobs, uow=uow, embeddings=job_embeddings, embedder=embedder
+    )
+    queue_embedding = providers.Factory(QueueEmbedding, queue=task_queue)
+    search_jobs_by_meaning = providers.Factory(
+        SearchJobsByMeaning, uow=uow, retriever=job_retriever, embedder=embedder
+    )
+
+    # profiles; protection (the rate limiter is asyncio: the HTTP edge closes it on shutdown)
+    get_profile = providers.Factory(GetProfile, uow=uow)
+    replace_profile = providers.Factory(ReplaceProfile, uow=uow, clock=clock)
+    update_profile = providers.Factory(UpdateProfile, uow=uow, clock=clock)
+    async_redis = providers.Singleton(open_async_redis, endpoints=endpoints)
+    rate_limiter = providers.Singleton(RedisRateLimiter, client=async_redis)
+
+    # accounts: authentication, admin, audit
+    jwt_secret = providers.Singleton(jwt_secret, settings=settings)
+    access_lifetime = providers.Singleton(
+        access_token_lifetime, settings.provided.access_token_minutes
+    )
+    refresh_lifetime = providers.Singleton(
+        refresh_token_lifetime, settings.provided.refresh_token_days
+    )
+    access_tokens = providers.Singleton(
+        JwtAccessTokens,
+        secret=jwt_secret,
+        issuer=settings.provided.jwt_issuer,
+        audience=settings.provided.jwt_audience,
+        lifetime=access_lifetime,
+    )
+    password_hasher = providers.Singleton(Argon2PasswordHasher)
+    common_passwords = providers.Singleton(FileCommonPasswords)
+    pseudonymizer = providers.Singleton(HmacPseudonymizer.from_secret, jwt_secret)
+    revocations = providers.Singleton(RedisRevocationStore, redis)
+    login_throttle = providers.Singleton(RedisLoginThrottle, redis)
+    login_dummy_hash = providers.Singleton(dummy_password_hash, password_hasher)
+    audit_events = providers.Singleton(AppendAuditEvent, clock=clock, pseudonymizer=pseudonymizer)
+    register = providers.Factory(
+        Register,
+        uow=uow,
+        hasher=password_hasher,
+        common=common_passwords,
+        clock=clock,
+        audit=audit_events,
+    )
+    create_user_account = providers.Factory(
+        CreateUserAccount,
+        uow=uow,
+        hasher=password_hasher,
+        common=common_passwords,
+        clock=clock,
+        audit=audit_events,
+    )
+    login = providers.Factory(
+        Login,
+        uow=uow,
+        hasher=password_hasher,
+        issuer=access_tokens,
+        throttle=login_throttle,
+        pseudonymizer=pseudonymizer,
+        clock=clock,
+        audit=audit_events,
+        dummy_hash=login_dummy_hash,
+        refresh_lifetime=refresh_lifetime,
+    )
+    refresh = providers.Factory(
+        Refresh,
+        uow=uow,
+        issuer=access_tokens,
+        revocations=revocations,
+        clock=clock,
+        audit=audit_events,
+        refresh_lifetime=refresh_lifetime,
+        access_lifetime=access_lifetime,
+    )
+    authenticate = providers.Factory(
+        Authenticate, uow=uow, verifier=access_tokens, revocations=revocations, clock=clock
+    )
+    logout = providers.Factory(
+        Logout,
+        uow=uow,
+        revocations=revocations,
+        clock=clock,
+        audit=audit_events,
+        access_lifetime=access_lifetime,
+    )
+    logout_everywhere = providers.Factory(
+        LogoutEverywhere,
+        uow=uow,
+        revocations=revocations,
+        clock=clock,
+        audit=audit_events,
+        access_lifetime=access_lifetime,
+    )
+    change_password = providers.Factory(
+        ChangePassword,
+        uow=uow,
+        hasher=password_hasher,
+        common=common_passwords,
+        issuer=access_tokens,
+        revocations=revocations,
+        throttle=login_throttle,
+        pseudonymizer=pseudonymizer,
+        clock=clock,
+        audit=audit_events,
+        refresh_lifetime=refresh_lifetime,
+        access_lifetime=access_lifetime,
+    )
+    list_users = providers.Factory(ListUsers, uow=uow)
+    get_user = providers.Factory(GetUser, uow=uow)
+    update_user = providers.Factory(
+        UpdateUser,
+        uow=uow,
+        revocations=revocations,
+        clock=clock,
+        audit=audit_events,
+        access_lifetime=access_lifetime,
+    )
+    list_audit_events = providers.Factory(ListAuditEvents, uow=uow)
 
 
 def build_container(settings: Settings) -> Container:
@@ -105,6 +279,7 @@ def build_memory_container(settings: Settings | None = None) -> Container:
     The fakes are singletons, so a test can reach them (``container.uow().store``,
     ``container.task_queue().tasks``, ``container.clock()``) to arrange and assert.
     """
+    import secrets  # noqa: PLC0415 - only the memory container makes a throwaway JWT secret
     from pathlib import Path  # noqa: PLC0415 - only the memory container needs a default path
 
     container = Container(settings=settings or Settings(data_dir=Path("/nonexistent/jobraker")))
@@ -113,4 +288,17 @@ def build_memory_container(settings: Settings | None = None) -> Container:
     container.clock.override(providers.Singleton(FixedClock))
     container.job_sources.override(providers.Singleton(InMemoryJobSourceCatalog))
     container.readiness.override(providers.Singleton(StaticReadiness))
+    container.job_embeddings.override(
+        providers.Singleton(InMemoryJobEmbeddingRepository, store=container.uow.provided.store)
+    )
+    container.job_retriever.override(
+        providers.Singleton(
+            InMemoryJobRetriever, embeddings=container.job_embeddings, spec=container.embedding_spec
+        )
+    )
+    container.rate_limiter.override(providers.Singleton(InMemoryRateLimiter, container.clock))
+    container.jwt_secret.override(providers.Singleton(secrets.token_bytes, 64))
+    container.password_hasher.override(providers.Singleton(InMemoryPasswordHasher))
+    container.revocations.override(providers.Singleton(InMemoryRevocationStore, container.clock))
+    container.login_throttle.override(providers.Singleton(InMemoryLoginThrottle, container.clock))
     return container

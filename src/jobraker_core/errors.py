@@ -49,18 +49,25 @@ class Conflict(JobrakerError):
 
 
 class Unauthenticated(JobrakerError):
-    """Raised when a request carries no valid credentials: a missing, malformed, expired or
-    revoked token, or a wrong email/password pair (worded the same whichever was wrong)."""
+    """Raised when a request carries no valid credentials.
+
+    That is a missing, malformed, expired or revoked token, or a wrong email/password pair
+    (worded the same whichever was wrong).
+    """
 
 
 class Forbidden(JobrakerError):
-    """Raised when an authenticated caller may not do what it asks (a user at an admin route, a
-    disabled account)."""
+    """Raised when an authenticated caller may not do what it asks.
+
+    For example a user at an admin route, or a disabled account.
+    """
 
 
 class TooManyRequests(JobrakerError):
-    """Raised when the caller itself (not an upstream) must wait ``retry_after`` seconds, e.g.
-    after too many failed logins."""
+    """Raised when the caller itself (not an upstream) must wait ``retry_after`` seconds.
+
+    For example after too many failed logins.
+    """
 
     def __init__(self, message: str, *, retry_after: float) -> None:
         super().__init__(message)

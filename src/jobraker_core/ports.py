@@ -6,6 +6,7 @@ from types import TracebackType
 from typing import Protocol, Self
 
 from jobraker_core.accounts.ports import AuditLog, RefreshTokenRepository, UserRepository
+from jobraker_core.accounts.profile import ProfileRepository
 from jobraker_core.jobs.ports import IngestionRunRepository, JobRepository
 
 
@@ -19,6 +20,7 @@ class UnitOfWork(Protocol):
 
     jobs: JobRepository
     ingestions: IngestionRunRepository
+    profiles: ProfileRepository
     users: UserRepository
     refresh_tokens: RefreshTokenRepository
     audit: AuditLog

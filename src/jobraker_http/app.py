@@ -17,6 +17,7 @@ from litestar import Litestar, Router
 from litestar.concurrency import sync_to_thread
 from litestar.datastructures import State
 from litestar.di import Provide
+from litestar.middleware import DefineMiddleware
 
 from jobraker_adapters.container import Container
 from jobraker_core.jobs.use_cases import (
@@ -26,15 +27,25 @@ from jobraker_core.jobs.use_cases import (
     QueueIngestion,
     SearchJobs,
 )
+from jobraker_http.accounts import auth_router, me_router
+from jobraker_http.admin import admin_router
+from jobraker_http.auth import provide_access_claims, provide_principal
 from jobraker_http.docs import docs_assets_router, openapi_config
 from jobraker_http.errors import EXCEPTION_HANDLERS
 from jobraker_http.health import ReadinessFactory, health, ready
 from jobraker_http.ingestions import ingestions_router
 from jobraker_http.jobs import jobs_router
 from jobraker_http.middleware import RequestContextMiddleware
+from jobraker_http.profile import profile_router
+from jobraker_http.protection import (
+    RateLimitMiddleware,
+    RateLimitPolicy,
+    SecurityHeadersMiddleware,
+    cors_config,
+)
+from jobraker_http.search import search_router
 
 API_PREFIX: Final = "/api/v1"
-MAX_BODY_BYTES: Final = 1024 * 1024
 
 _log = structlog.get_logger("jobraker.http")
 
@@ -90,6 +101,9 @@ DEPENDENCIES: Final = {
     "queue_ingestion": Provide(provide_queue_ingestion, sync_to_thread=False),
     "now": Provide(provide_now, sync_to_thread=False),
     "readiness": Provide(provide_readiness, sync_to_thread=False),
+    # the authenticated caller: declare ``principal: Principal`` (see jobraker_http.auth)
+    "principal": Provide(provide_principal),
+    "access_claims": Provide(provide_access_claims),
 }
 
 
@@ -128,19 +142,37 @@ async def _stop(app: Litestar) -> None:
 
 def create_app(container: Container) -> Litestar:
     """Build the API application over ``container``; stopping it shuts the container down."""
-    api = Router(path=API_PREFIX, route_handlers=[jobs_router(), ingestions_router()])
+    api = Router(
+        path=API_PREFIX,
+        route_handlers=[
+            search_router(),
+            jobs_router(),
+            ingestions_router(),
+            auth_router(),
+            me_router(),
+            admin_router(),
+            profile_router(),
+        ],
+    )
+    settings = container.settings()
+    rate_limits = RateLimitPolicy(container)
     app = Litestar(
         route_handlers=[api, health, ready, docs_assets_router()],
         dependencies=DEPENDENCIES,
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=openapi_config(),
         on_startup=[_start],
-        on_shutdown=[_stop],
+        on_shutdown=[rate_limits.aclose, _stop],
         state=State({"container": container}),
-        request_max_body_size=MAX_BODY_BYTES,
+        request_max_body_size=settings.max_body_bytes,
+        middleware=[DefineMiddleware(RateLimitMiddleware, policy=rate_limits)],
+        cors_config=cors_config(settings),
         logging_config=None,
         debug=False,
     )
     # Around the whole ASGI handler, not a route's stack: 404/405 answers get a request id too.
-    app.asgi_handler = RequestContextMiddleware(app.asgi_handler)
+    # Security headers likewise, inside it so that the access line sees the final status.
+    app.asgi_handler = RequestContextMiddleware(
+        SecurityHeadersMiddleware(app.asgi_handler, settings)
+    )
     return app

@@ -11,8 +11,9 @@ import importlib.metadata
 import importlib.util
 from http import HTTPStatus
 from pathlib import Path
-from typing import TYPE_CHECKING, Final
+from typing import Final
 
+from litestar import Router
 from litestar.datastructures import CacheControlHeader
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.datastructures import ResponseSpec
@@ -21,9 +22,7 @@ from litestar.openapi.spec import Tag
 from litestar.static_files import create_static_files_router
 
 from jobraker_http.envelope import PROBLEM_MEDIA_TYPE, Problem
-
-if TYPE_CHECKING:
-    from litestar import Router
+from jobraker_http.guards import public
 
 API_DOCS_PATH: Final = "/api"
 ASSETS_PATH: Final = "/api/docs/assets"
@@ -93,6 +92,15 @@ def openapi_config() -> OpenAPIConfig:
         version=api_version(),
         description=DESCRIPTION,
         path=API_DOCS_PATH,
+        # the docs are public; the router carries the guard every route must declare
+        openapi_router=Router(
+            API_DOCS_PATH,
+            route_handlers=[],
+            include_in_schema=False,
+            dto=None,
+            return_dto=None,
+            guards=[public],
+        ),
         tags=[
             Tag(name="jobs", description="Search the de-duplicated jobs."),
             Tag(name="ingestions", description="Bring jobs in from sources, on the worker."),
@@ -118,5 +126,6 @@ def docs_assets_router() -> Router:
         directories=[swagger_assets_dir()],
         name="docs-assets",
         include_in_schema=False,
+        guards=[public],
         cache_control=CacheControlHeader(max_age=86_400, public=True),
     )

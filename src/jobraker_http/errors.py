@@ -9,6 +9,9 @@ malformed JSON body                             400
 ``NotFound``, no such route, no such asset      404
 method not allowed                              405     ``Allow`` header
 ``Conflict``                                    409
+``Unauthenticated``                             401     ``WWW-Authenticate: Bearer``
+``Forbidden``                                   403
+``TooManyRequests``                             429     ``Retry-After`` from the error
 request body too large                          413
 ``ConfigurationError``                          422     e.g. a source not configured here
 ``UpstreamRejected``                            502
@@ -40,10 +43,13 @@ from litestar.exceptions import (
 from jobraker_core.errors import (
     ConfigurationError,
     Conflict,
+    Forbidden,
     InvalidInput,
     JobrakerError,
     NotFound,
     RateLimited,
+    TooManyRequests,
+    Unauthenticated,
     UpstreamRejected,
     UpstreamUnavailable,
 )
@@ -56,6 +62,7 @@ AnyRequest = Request[Any, Any, Any]
 
 _BODY_METHODS: Final = frozenset({"POST", "PUT", "PATCH"})
 _QUOTED_FIELD: Final = re.compile(r"field `([^`]+)`")
+_INDEX: Final = re.compile(r"\[[^\]]*\]")
 _FRIENDLY: Final = (
     (re.compile(r"^Expected `int(?: \| null)?`, got `\w+`$"), "must be a whole number"),
     (re.compile(r"^Invalid decimal string$"), "must be a number"),
@@ -96,7 +103,11 @@ def _field_errors(exc: ValidationException) -> tuple[list[FieldError], bool]:
         quoted = _QUOTED_FIELD.search(message)
         if key in {"", "data"} and quoted:
             key = quoted.group(1)
-        field = key.split("[", 1)[0].removeprefix("data.") or ("body" if source == "body" else "")
+        elif quoted and message.startswith("Object contains unknown field"):
+            key = f"{key}.{quoted.group(1)}"  # an unknown field inside a nested object
+        # "preferences.locations[0].country" -> "preferences.locations.country"
+        key = _INDEX.sub("", key).removeprefix("data.")
+        field = key or ("body" if source == "body" else "")
         errors.append(FieldError(field=field or "request", message=_friendly(message)))
     return errors, from_body
 
@@ -121,6 +132,35 @@ def _invalid_input(request: AnyRequest, exc: InvalidInput) -> Response[Problem]:
     )
 
 
+def _access_error(
+    request: AnyRequest, exc: Unauthenticated | Forbidden | TooManyRequests
+) -> Response[Problem]:
+    """401 (with the ``WWW-Authenticate`` challenge of RFC 6750), 403, or 429 with
+    ``Retry-After``."""
+    if isinstance(exc, Unauthenticated):
+        return problem_response(
+            request,
+            status=401,
+            slug="unauthenticated",
+            title="Unauthenticated",
+            detail=exc.message,
+            headers={"WWW-Authenticate": 'Bearer realm="jobraker"'},
+        )
+    if isinstance(exc, Forbidden):
+        return problem_response(
+            request, status=403, slug="forbidden", title="Forbidden", detail=exc.message
+        )
+    wait = max(1, math.ceil(exc.retry_after))
+    return problem_response(
+        request,
+        status=429,
+        slug="too-many-requests",
+        title="Too many requests",
+        detail=f"{exc.message}; retry in {wait} s",
+        headers={"Retry-After": str(wait)},
+    )
+
+
 def _domain_error(request: AnyRequest, exc: JobrakerError) -> Response[Problem]:  # noqa: PLR0911 - one answer per class
     """Map the core's error tree; the most specific class decides."""
     if isinstance(exc, InvalidInput):
@@ -133,6 +173,8 @@ def _domain_error(request: AnyRequest, exc: JobrakerError) -> Response[Problem]:
         return problem_response(
             request, status=409, slug="conflict", title="Conflict", detail=exc.message
         )
+    if isinstance(exc, Unauthenticated | Forbidden | TooManyRequests):
+        return _access_error(request, exc)
     if isinstance(exc, ConfigurationError):
         return problem_response(
             request,

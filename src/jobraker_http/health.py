@@ -16,6 +16,8 @@ from litestar.di import NamedDependency  # noqa: TC002 - Litestar reads it at ru
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import SkipValidation  # noqa: TC002 - likewise
 
+from jobraker_http.guards import public
+
 _log = structlog.get_logger("jobraker.http.health")
 
 
@@ -51,6 +53,7 @@ _RETRY: Final = {"Retry-After": "1"}
 @get(
     "/health",
     sync_to_thread=False,
+    guards=[public],
     tags=["operations"],
     summary="Liveness",
     description="200 while the process serves requests; does no I/O.",
@@ -63,6 +66,7 @@ def health() -> HealthOut:
 @get(
     "/ready",
     sync_to_thread=True,
+    guards=[public],
     tags=["operations"],
     summary="Readiness",
     description="200 when PostgreSQL and Redis are reachable, else 503 naming what is down.",

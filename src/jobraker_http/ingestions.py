@@ -19,6 +19,7 @@ from jobraker_core.jobs.use_cases import (
 from jobraker_core.pagination import DEFAULT_PER_PAGE, MAX_PER_PAGE
 from jobraker_http.docs import problem_responses
 from jobraker_http.envelope import ItemMeta, list_meta
+from jobraker_http.guards import requires_admin
 from jobraker_http.jobs import MAX_PAGE, clamp_page, parse_id
 from jobraker_http.schemas import (
     API_SOURCES,
@@ -139,4 +140,5 @@ def ingestions_router() -> Router:
         path="/ingestions",
         route_handlers=[ingestions_index, ingestion_create, ingestion_detail],
         tags=["ingestions"],
+        guards=[requires_admin],
     )

@@ -26,7 +26,14 @@ from jobraker_core.jobs.use_cases import GetJob, SearchJobs, SearchJobsQuery
 from jobraker_core.pagination import DEFAULT_PER_PAGE, MAX_PER_PAGE, PageRequest
 from jobraker_http.docs import problem_responses
 from jobraker_http.envelope import ItemMeta, list_meta
-from jobraker_http.schemas import EmploymentWire, JobEnvelope, JobListEnvelope, job_to_wire
+from jobraker_http.guards import requires_user
+from jobraker_http.schemas import (
+    EmploymentWire,
+    JobEnvelope,
+    JobListEnvelope,
+    job_summary_to_wire,
+    job_to_wire,
+)
 
 MAX_PAGE: Final = 100_000
 MAX_FILTER_LENGTH: Final = 200
@@ -195,7 +202,7 @@ def jobs_index(  # noqa: PLR0917 - one query parameter per documented filter
     )
     found = search_jobs(SearchJobsQuery(query=query, page=clamp_page(page, per_page)))
     return JobListEnvelope(
-        success=True, data=[job_to_wire(job) for job in found.items], meta=list_meta(found)
+        success=True, data=[job_summary_to_wire(job) for job in found.items], meta=list_meta(found)
     )
 
 
@@ -217,4 +224,9 @@ def job_detail(
 
 def jobs_router() -> Router:
     """Group the routes under ``/api/v1/jobs``."""
-    return Router(path="/jobs", route_handlers=[jobs_index, job_detail], tags=["jobs"])
+    return Router(
+        path="/jobs",
+        route_handlers=[jobs_index, job_detail],
+        tags=["jobs"],
+        guards=[requires_user],
+    )

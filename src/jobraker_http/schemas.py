@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Final, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Final, Literal
 
 import msgspec
 
@@ -61,13 +61,15 @@ class SourceRefOut(msgspec.Struct, kw_only=True):
     url: str | None
 
 
-class JobOut(msgspec.Struct, kw_only=True):
-    """A job posting, de-duplicated across sources."""
+class JobSummaryOut(msgspec.Struct, kw_only=True):
+    """A job posting as lists show it: everything but the full description, plus a summary."""
 
     id: uuid.UUID
     title: str
     company: str | None
-    description: str
+    summary: Annotated[
+        str, msgspec.Meta(description="the opening of the description, at most 280 characters")
+    ]
     location: LocationOut
     salary: SalaryOut | None
     employment_type: EmploymentWire | None
@@ -78,6 +80,12 @@ class JobOut(msgspec.Struct, kw_only=True):
     first_seen: datetime
     last_seen: datetime
     sources: list[SourceRefOut]
+
+
+class JobOut(JobSummaryOut, kw_only=True):
+    """A job posting, de-duplicated across sources, with its full plain-text description."""
+
+    description: str
 
 
 # ----------------------------------------------------------------------------- ingestions
@@ -161,7 +169,7 @@ class JobListEnvelope(msgspec.Struct, kw_only=True):
     """Success envelope around one page of jobs."""
 
     success: Literal[True]
-    data: list[JobOut]
+    data: list[JobSummaryOut]
     meta: ListMeta
 
 
@@ -208,33 +216,42 @@ def salary_to_wire(salary: Salary | None) -> SalaryOut | None:
     )
 
 
+def job_summary_to_wire(job: JobPosting) -> JobSummaryOut:
+    """Return the list form of a job posting (no full description)."""
+    return JobSummaryOut(**_job_fields(job))
+
+
 def job_to_wire(job: JobPosting) -> JobOut:
-    """Return the wire form of a job posting."""
+    """Return the full wire form of a job posting."""
+    return JobOut(**_job_fields(job), description=job.description)
+
+
+def _job_fields(job: JobPosting) -> dict[str, Any]:
     location = job.location
-    return JobOut(
-        id=job.id,
-        title=job.title,
-        company=job.company,
-        description=job.description,
-        location=LocationOut(
+    return {
+        "id": job.id,
+        "title": job.title,
+        "company": job.company,
+        "summary": job.summary(),
+        "location": LocationOut(
             display=location.display,
             city=location.city,
             region=location.region,
             country=location.country_code,
             remote=None if location.remote is None else location.remote.value,
         ),
-        salary=salary_to_wire(job.salary),
-        employment_type=(None if job.employment_type is None else job.employment_type.value),
-        category=job.category,
-        posted_at=job.posted_at,
-        url=job.url,
-        apply_url=job.apply_url,
-        first_seen=job.first_seen,
-        last_seen=job.last_seen,
-        sources=[
+        "salary": salary_to_wire(job.salary),
+        "employment_type": (None if job.employment_type is None else job.employment_type.value),
+        "category": job.category,
+        "posted_at": job.posted_at,
+        "url": job.url,
+        "apply_url": job.apply_url,
+        "first_seen": job.first_seen,
+        "last_seen": job.last_seen,
+        "sources": [
             SourceRefOut(source=r.source, source_id=r.source_id, url=r.url) for r in job.sources
         ],
-    )
+    }
 
 
 def ingestion_to_wire(run: IngestionRun) -> IngestionOut:

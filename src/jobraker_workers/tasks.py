@@ -12,11 +12,13 @@ import uuid
 from contextlib import suppress
 from typing import TYPE_CHECKING
 
+import attrs
 import structlog
 from redis.exceptions import RedisError
 from rq import get_current_job
 
 from jobraker_adapters.container import Container, Settings, build_container
+from jobraker_core.errors import JobrakerError
 from jobraker_core.jobs.use_cases import RunIngestion
 from jobraker_workers.errors import Verdict, settle_ingestion_failure
 from jobraker_workers.scheduler import queue_due_ingestions
@@ -31,6 +33,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "counts_as_dict",
+    "embed_jobs",
+    "execute_embedding",
     "execute_ingestion",
     "execute_schedules",
     "run_ingestion",
@@ -107,7 +111,40 @@ def execute_ingestion(container: Container, run_id: str) -> dict[str, object] | 
     result: dict[str, object] = {"run_id": run_id, "status": run.status.value}
     result.update(counts_as_dict(run.counts))
     log.info("ingestion.succeeded", **result)
+    _queue_embedding(container, run_id, run.counts)
     return result
+
+
+def _queue_embedding(container: Container, run_id: str, counts: IngestionCounts) -> None:
+    """Queue the embedding of what the run stored; a queue failure only delays it."""
+    if counts.new + counts.updated == 0:
+        return
+    try:
+        container.queue_embedding()(run_id)
+    except JobrakerError as error:  # the next run's pass (or `jobraker reindex`) catches up
+        log.warning("embedding.not_queued", run_id=run_id, error=error.message)
+
+
+def execute_embedding(container: Container, key: str) -> dict[str, object]:
+    """Embed every job whose vector is missing or stale; return the counts.
+
+    Embedder and storage errors propagate, so RQ retries the task with its back-off (each batch
+    already stored stays stored; the retry carries on from there).
+    """
+    log.info("embedding.started", key=key)
+    counts = container.embed_jobs()()
+    result: dict[str, object] = {"key": key, **attrs.asdict(counts)}
+    log.info("embedding.finished", **result)
+    return result
+
+
+def embed_jobs(key: str) -> dict[str, object]:
+    """RQ task: embed new and changed jobs (``EMBED_JOBS_TASK``); ``key`` names the trigger."""
+    container = build_container(Settings.from_os())
+    try:
+        return execute_embedding(container, key)
+    finally:
+        container.shutdown_resources()
 
 
 def run_ingestion(run_id: str) -> dict[str, object] | None:

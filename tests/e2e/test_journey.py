@@ -95,10 +95,14 @@ class Product:
             pytest.fail(f"jobraker up did not stop within {STOP_TIMEOUT:.0f} s:\n{self.output()}")
 
     def kill(self) -> None:
-        """Kill the process if it is still running (clean-up after a failure)."""
+        """End the process if it still runs (clean-up after a failure): politely, then by force."""
         if self.process.poll() is None:
-            self.process.kill()
-            self.process.wait()
+            self.process.terminate()
+            try:
+                self.process.wait(STOP_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
 
 
 def _alive(pid: int) -> bool:
@@ -175,7 +179,67 @@ def data_dir():
     try:
         yield path / "data"
     finally:
+        _stop_leftover_services(path / "data")
         shutil.rmtree(path, ignore_errors=True)
+
+
+def _stop_leftover_services(data_dir: Path) -> None:
+    """Stop the embedded servers of ``data_dir`` that a killed ``jobraker up`` left running."""
+    for pid_file, program, sig in (
+        (data_dir / "redis" / "redis.pid", b"redis-server", signal.SIGTERM),
+        (data_dir / "postgres" / "postmaster.pid", b"postgres", signal.SIGINT),  # fast shutdown
+    ):
+        try:
+            pid = int(pid_file.read_text().splitlines()[0])
+            command = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except (OSError, ValueError, IndexError):
+            continue  # no pid file, or no such process
+        if program in command and str(data_dir).encode() in command + _cwd(pid):
+            os.kill(pid, sig)
+            _wait_gone(pid)
+
+
+def _cwd(pid: int) -> bytes:
+    try:
+        return str(Path(f"/proc/{pid}/cwd").readlink()).encode()
+    except OSError:
+        return b""
+
+
+ADMIN_EMAIL = "e2e-admin@example.com"
+ADMIN_PASSWORD = "a long e2e passphrase"
+
+
+def _create_admin(data_dir: Path) -> None:
+    """Create the admin account with the CLI, in the product's data directory."""
+    created = subprocess.run(
+        [
+            *_jobraker(),
+            "admin",
+            "create",
+            "--email",
+            ADMIN_EMAIL,
+            "--password-stdin",
+            "--data-dir",
+            str(data_dir),
+        ],
+        input=ADMIN_PASSWORD + "\n",
+        capture_output=True,
+        text=True,
+        env=_env(),
+        timeout=RUN_TIMEOUT,
+        check=False,
+    )
+    assert created.returncode == 0, created.stdout + created.stderr
+
+
+def _log_in(client: httpx.Client, base: str) -> None:
+    """Log in as the admin and send its access token with every later request."""
+    response = client.post(
+        f"{base}/api/v1/auth/login/", json={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}
+    )
+    assert response.status_code == 200, response.text
+    client.headers["Authorization"] = f"Bearer {response.json()['data']['access_token']}"
 
 
 def test_up_serve_ingest_stop_restart(tmp_path, data_dir):
@@ -186,6 +250,8 @@ def test_up_serve_ingest_stop_restart(tmp_path, data_dir):
         first = Product(data_dir, tmp_path / "first")
         try:
             first.wait_ready(client)
+            _create_admin(data_dir)
+            _log_in(client, first.base)
             jobs_url = f"{first.base}/api/v1/jobs/"
             seeded = _total(client, jobs_url)
             assert seeded >= 400, first.output()
@@ -222,6 +288,7 @@ def test_up_serve_ingest_stop_restart(tmp_path, data_dir):
         second = Product(data_dir, tmp_path / "second")
         try:
             second.wait_ready(client)
+            _log_in(client, second.base)
             assert _total(client, f"{second.base}/api/v1/jobs/") == total
             assert len(_demo_runs(client, second.base)) == 2  # the seed and the API run: no reseed
             assert "loading the demo jobs" not in second.out.read_text()

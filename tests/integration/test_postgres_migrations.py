@@ -24,7 +24,12 @@ if TYPE_CHECKING:
 
     from jobraker_adapters.embedded import ServiceEndpoints
 
-ALL_MIGRATIONS = ["0001.extensions", "0002.text-search", "0003.jobs", "0004.ingestion-runs"]
+# Every migration file shipped (each capability adds its own), in the order they are applied.
+ALL_MIGRATIONS = sorted(
+    entry.name.removesuffix(".sql")
+    for entry in resources.files("jobraker_adapters.postgres").joinpath("migrations").iterdir()
+    if entry.name.endswith(".sql") and not entry.name.endswith(".rollback.sql")
+)
 
 MIGRATE_IN_CHILD = """
 import json, sys

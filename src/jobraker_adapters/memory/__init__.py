@@ -22,27 +22,38 @@ from jobraker_adapters.memory.jobs import (
     InMemoryJobSource,
     InMemoryJobSourceCatalog,
 )
+from jobraker_adapters.memory.profiles import InMemoryProfileRepository
 from jobraker_adapters.memory.queue import InMemoryTaskQueue, QueuedTask
-from jobraker_adapters.memory.uow import InMemoryStore, InMemoryUnitOfWork, InMemoryUnitOfWorkFactory
+from jobraker_adapters.memory.ratelimit import InMemoryRateLimiter
+from jobraker_adapters.memory.retrieval import InMemoryJobEmbeddingRepository, InMemoryJobRetriever
+from jobraker_adapters.memory.uow import (
+    InMemoryStore,
+    InMemoryUnitOfWork,
+    InMemoryUnitOfWorkFactory,
+)
 
 __all__ = [
     "FixedClock",
     "InMemoryAccessTokens",
     "InMemoryAuditLog",
     "InMemoryCommonPasswords",
-    "InMemoryLoginThrottle",
-    "InMemoryPasswordHasher",
-    "InMemoryPseudonymizer",
-    "InMemoryRefreshTokenRepository",
-    "InMemoryRevocationStore",
-    "InMemoryUserRepository",
     "InMemoryIngestionRunRepository",
+    "InMemoryJobEmbeddingRepository",
     "InMemoryJobRepository",
+    "InMemoryJobRetriever",
     "InMemoryJobSource",
     "InMemoryJobSourceCatalog",
+    "InMemoryLoginThrottle",
+    "InMemoryPasswordHasher",
+    "InMemoryProfileRepository",
+    "InMemoryPseudonymizer",
+    "InMemoryRateLimiter",
+    "InMemoryRefreshTokenRepository",
+    "InMemoryRevocationStore",
     "InMemoryStore",
     "InMemoryTaskQueue",
     "InMemoryUnitOfWork",
     "InMemoryUnitOfWorkFactory",
+    "InMemoryUserRepository",
     "QueuedTask",
 ]

@@ -26,12 +26,15 @@ def _relevance(query: JobQuery, job: JobPosting) -> float:
 
 def _order(query: JobQuery, jobs: list[JobPosting]) -> list[JobPosting]:
     """Order like the PostgreSQL adapter: the sort key, then newest, then id for stability."""
-    by_date = sorted(jobs, key=lambda j: (j.posted_at or _EPOCH, j.first_seen, str(j.id)),
-                     reverse=True)
+    by_date = sorted(
+        jobs, key=lambda j: (j.posted_at or _EPOCH, j.first_seen, str(j.id)), reverse=True
+    )
     sort = query.effective_sort
     if sort is JobSort.SALARY:
+
         def salary_key(job: JobPosting) -> Decimal:
             return job.salary.annual_high if job.salary else Decimal(-1)
+
         return sorted(by_date, key=salary_key, reverse=True)
     if sort is JobSort.RELEVANCE:
         return sorted(by_date, key=lambda j: _relevance(query, j), reverse=True)
@@ -69,8 +72,9 @@ class InMemoryJobRepository:
     def save(self, jobs: Sequence[JobPosting]) -> None:
         """Insert or replace; ``Conflict`` if a key or source ref belongs to another job."""
         key_owner = {other.key: other.id for other in self.jobs.values()}
-        ref_owner = {(r.source, r.source_id): other.id
-                     for other in self.jobs.values() for r in other.sources}
+        ref_owner = {
+            (r.source, r.source_id): other.id for other in self.jobs.values() for r in other.sources
+        }
         for job in jobs:
             owner = key_owner.setdefault(job.key, job.id)
             if owner != job.id:
@@ -124,8 +128,11 @@ class InMemoryIngestionRunRepository:
     def list(self, page: PageRequest) -> Page[IngestionRun]:
         """Newest first."""
         ordered = sorted(self.runs.values(), key=lambda r: (r.created_at, str(r.id)), reverse=True)
-        return Page(items=tuple(ordered[page.offset : page.offset + page.per_page]),
-                    total=len(ordered), request=page)
+        return Page(
+            items=tuple(ordered[page.offset : page.offset + page.per_page]),
+            total=len(ordered),
+            request=page,
+        )
 
 
 @attrs.define

@@ -15,7 +15,9 @@ from jobraker_adapters.memory.accounts import (
     InMemoryUserRepository,
 )
 from jobraker_adapters.memory.jobs import InMemoryIngestionRunRepository, InMemoryJobRepository
+from jobraker_adapters.memory.profiles import InMemoryProfileRepository
 from jobraker_core.accounts.model import AuditEvent, RefreshFamily, RefreshToken, User
+from jobraker_core.accounts.profile import Profile
 from jobraker_core.errors import Conflict
 from jobraker_core.jobs.ingestion import IngestionRun
 from jobraker_core.jobs.model import JobPosting
@@ -33,6 +35,7 @@ class InMemoryStore:
 
     jobs: dict[uuid.UUID, JobPosting] = attrs.field(factory=dict)
     ingestions: dict[uuid.UUID, IngestionRun] = attrs.field(factory=dict)
+    profiles: dict[uuid.UUID, Profile] = attrs.field(factory=dict)
     users: dict[uuid.UUID, User] = attrs.field(factory=dict)
     refresh_families: dict[uuid.UUID, RefreshFamily] = attrs.field(factory=dict)
     refresh_tokens: dict[str, RefreshToken] = attrs.field(factory=dict)
@@ -64,6 +67,8 @@ class InMemoryUnitOfWork:
         self.ingestions = InMemoryIngestionRunRepository()
         self._jobs_before: dict[uuid.UUID, JobPosting] = {}
         self._runs_before: dict[uuid.UUID, IngestionRun] = {}
+        self.profiles = InMemoryProfileRepository()
+        self._profiles_before: dict[uuid.UUID, Profile] = {}
         self.users = InMemoryUserRepository()
         self.refresh_tokens = InMemoryRefreshTokenRepository()
         self.audit = InMemoryAuditLog()
@@ -73,9 +78,11 @@ class InMemoryUnitOfWork:
         with self._store.lock:
             self._jobs_before = dict(self._store.jobs)
             self._runs_before = dict(self._store.ingestions)
+            self._profiles_before = dict(self._store.profiles)
             self._accounts_before = _AccountsSnapshot.of(self._store)
         self.jobs = InMemoryJobRepository(dict(self._jobs_before))
         self.ingestions = InMemoryIngestionRunRepository(dict(self._runs_before))
+        self.profiles = InMemoryProfileRepository(dict(self._profiles_before))
         self._open_accounts()
         return self
 
@@ -87,12 +94,18 @@ class InMemoryUnitOfWork:
         )
         self.audit = InMemoryAuditLog(dict(before.audit))
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.jobs = InMemoryJobRepository()
         self.ingestions = InMemoryIngestionRunRepository()
         self._jobs_before = {}
         self._runs_before = {}
+        self.profiles = InMemoryProfileRepository()
+        self._profiles_before = {}
         self._accounts_before = _AccountsSnapshot()
         self.users = InMemoryUserRepository()
         self.refresh_tokens = InMemoryRefreshTokenRepository()
@@ -102,6 +115,7 @@ class InMemoryUnitOfWork:
         """Publish this unit's writes to the store, or raise ``Conflict`` and publish nothing."""
         jobs = _changed(self.jobs.jobs, self._jobs_before)
         runs = _changed(self.ingestions.runs, self._runs_before)
+        profiles = _changed(self.profiles.profiles, self._profiles_before)
         accounts = _AccountsSnapshot.written(self, self._accounts_before)
         with self._store.lock:
             self._check_jobs(jobs)
@@ -109,10 +123,15 @@ class InMemoryUnitOfWork:
             accounts.check(self._store, self._accounts_before)
             self._store.jobs.update(jobs)
             self._store.ingestions.update(runs)
+            self._store.profiles.update(profiles)
+            for user_id in self.profiles.deleted:
+                self._store.profiles.pop(user_id, None)
             accounts.publish(self._store)
             self._store.commits += 1
         self._jobs_before = dict(self.jobs.jobs)
         self._runs_before = dict(self.ingestions.runs)
+        self._profiles_before = dict(self.profiles.profiles)
+        self.profiles.deleted.clear()
         self._accounts_before = _AccountsSnapshot.of_unit(self)
 
     def _check_jobs(self, written: Mapping[uuid.UUID, JobPosting]) -> None:
@@ -128,8 +147,10 @@ class InMemoryUnitOfWork:
             for ref in job.sources:
                 owner = ref_owner.setdefault((ref.source, ref.source_id), job.id)
                 if owner != job.id and (job.id in written or owner in written):
-                    raise Conflict(f"source ref {ref.source}:{ref.source_id} was stored "
-                                   "meanwhile by another job")
+                    raise Conflict(
+                        f"source ref {ref.source}:{ref.source_id} was stored "
+                        "meanwhile by another job"
+                    )
 
     def _check_runs(self, written: Mapping[uuid.UUID, IngestionRun]) -> None:
         for run in written.values():
@@ -155,14 +176,22 @@ class _AccountsSnapshot:
     @classmethod
     def of(cls, store: InMemoryStore) -> _AccountsSnapshot:
         """Copy the store's accounts (call under its lock)."""
-        return cls(dict(store.users), dict(store.refresh_families), dict(store.refresh_tokens),
-                   dict(store.audit))
+        return cls(
+            dict(store.users),
+            dict(store.refresh_families),
+            dict(store.refresh_tokens),
+            dict(store.audit),
+        )
 
     @classmethod
     def of_unit(cls, unit: InMemoryUnitOfWork) -> _AccountsSnapshot:
         """Copy what the unit's repositories hold now."""
-        return cls(dict(unit.users.users), dict(unit.refresh_tokens.families),
-                   dict(unit.refresh_tokens.tokens), dict(unit.audit.events))
+        return cls(
+            dict(unit.users.users),
+            dict(unit.refresh_tokens.families),
+            dict(unit.refresh_tokens.tokens),
+            dict(unit.audit.events),
+        )
 
     @classmethod
     def written(cls, unit: InMemoryUnitOfWork, before: _AccountsSnapshot) -> _AccountsSnapshot:
@@ -175,28 +204,40 @@ class _AccountsSnapshot:
         )
 
     def check(self, store: InMemoryStore, before: _AccountsSnapshot) -> None:
-        """Raise ``Conflict`` where PostgreSQL's constraints (or its ``UPDATE ... WHERE
-        consumed_at IS NULL``) would refuse these writes against the store as it is now."""
+        """Raise ``Conflict`` where PostgreSQL would refuse these writes to the store as it is now.
+
+        Its constraints (or its ``UPDATE ... WHERE consumed_at IS NULL``) are what would refuse.
+        """
+        self._check_users(store, before)
+        for family in self.families.values():
+            if family.id not in before.families and family.id in store.refresh_families:
+                raise Conflict(f"token family {family.id} was stored meanwhile")
+        self._check_tokens(store, before)
+        for event_id in self.audit:
+            if event_id in store.audit:
+                raise Conflict(f"audit event {event_id} was stored meanwhile")
+
+    def _check_users(self, store: InMemoryStore, before: _AccountsSnapshot) -> None:
         for user in self.users.values():
             if user.id not in before.users and user.id in store.users:
                 raise Conflict(f"user {user.id} was stored meanwhile")
             if any(o.email == user.email and o.id != user.id for o in store.users.values()):
                 raise Conflict("an account with this email already exists")
-        for family in self.families.values():
-            if family.id not in before.families and family.id in store.refresh_families:
-                raise Conflict(f"token family {family.id} was stored meanwhile")
+
+    def _check_tokens(self, store: InMemoryStore, before: _AccountsSnapshot) -> None:
         for digest, token in self.tokens.items():
             earlier = before.tokens.get(digest)
             current = store.refresh_tokens.get(digest)
             if earlier is None and current is not None:
                 raise Conflict("this refresh token was stored meanwhile")
-            if (earlier is not None and earlier.consumed_at is None
-                    and token.consumed_at is not None
-                    and current is not None and current.consumed_at is not None):
+            if (
+                earlier is not None
+                and earlier.consumed_at is None
+                and token.consumed_at is not None
+                and current is not None
+                and current.consumed_at is not None
+            ):
                 raise Conflict("this refresh token was used meanwhile")
-        for event_id in self.audit:
-            if event_id in store.audit:
-                raise Conflict(f"audit event {event_id} was stored meanwhile")
 
     def publish(self, store: InMemoryStore) -> None:
         """Write these changes into the store (call under its lock)."""

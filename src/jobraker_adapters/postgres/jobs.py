@@ -214,6 +214,8 @@ _DATE_ORDER: Final = (
     "coalesce(j.posted_at, '1970-01-01 00:00:00+00'::timestamptz) DESC,"
     " j.first_seen DESC, j.id DESC"
 )
+JOB_DATE_ORDER: Final = _DATE_ORDER
+"""The date order (newest first) as an ORDER BY list over ``j``, for other modules' queries."""
 _ORDERS: Final = {
     JobSort.DATE: _DATE_ORDER,
     # Highest annual figure first, jobs without a salary last; ties in date order.
@@ -271,13 +273,24 @@ def _search_filters(query: JobQuery) -> tuple[list[str], dict[str, Any]]:  # noq
     return clauses, params
 
 
-def _search_sql(query: JobQuery) -> tuple[str, str, dict[str, Any]]:
-    """Build the page query, the count query and their parameters."""
+def job_filter_sql(query: JobQuery) -> tuple[str, str, dict[str, Any]]:
+    """Build the FROM list, WHERE condition and parameters selecting the jobs ``query`` matches.
+
+    The FROM list names the jobs table ``j`` (and, with text terms, the tsquery ``q``); other
+    modules that filter jobs (vector retrieval) join onto it, so every filter means the same
+    everywhere. Parameter names are the filter names (``text``, ``location``, ...).
+    """
     clauses, params = _search_filters(query)
     source = "jobs j"
     if query.text_terms:
         source += f", websearch_to_tsquery('{TEXT_SEARCH_CONFIG}', %(text)s) AS q"
     where = " AND ".join(clauses) if clauses else "TRUE"
+    return source, where, params
+
+
+def _search_sql(query: JobQuery) -> tuple[str, str, dict[str, Any]]:
+    """Build the page query, the count query and their parameters."""
+    source, where, params = job_filter_sql(query)
     order = _ORDERS[query.effective_sort]
     page_sql = (
         f"SELECT {_JOB_COLUMNS} FROM {source} WHERE {where}"

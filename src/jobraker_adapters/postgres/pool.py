@@ -8,6 +8,7 @@ import psycopg
 from psycopg.conninfo import conninfo_to_dict
 from psycopg_pool import ConnectionPool
 
+from jobraker_adapters.postgres.embeddings import configure_connection
 from jobraker_core.errors import ConfigurationError
 
 if TYPE_CHECKING:
@@ -55,8 +56,8 @@ def open_pool(database_url: str, settings: Settings) -> Iterator[Pool]:
             "application_name": "jobraker",
         },
         check=ConnectionPool.check_connection,
-        # TODO(matching): once vector columns exist, pass ``configure=register_vector``
-        # (pgvector.psycopg) so every pooled connection can send and read vectors.
+        # pgvector's types on every connection (lazily, if the migrations have not run yet)
+        configure=configure_connection,
         name="jobraker",
         open=False,
     )

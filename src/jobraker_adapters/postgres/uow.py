@@ -8,17 +8,25 @@ from typing import TYPE_CHECKING, Self
 import attrs
 import psycopg
 
+from jobraker_adapters.postgres.accounts import (
+    PostgresAuditLog,
+    PostgresRefreshTokenRepository,
+    PostgresUserRepository,
+)
 from jobraker_adapters.postgres.errors import translate_errors
 from jobraker_adapters.postgres.jobs import (
     Connection,
     PostgresIngestionRunRepository,
     PostgresJobRepository,
 )
+from jobraker_adapters.postgres.profiles import PostgresProfileRepository
 
 if TYPE_CHECKING:
     from types import TracebackType
 
     from jobraker_adapters.postgres.pool import Pool
+    from jobraker_core.accounts.ports import AuditLog, RefreshTokenRepository, UserRepository
+    from jobraker_core.accounts.profile import ProfileRepository
     from jobraker_core.jobs.ports import IngestionRunRepository, JobRepository
 
 
@@ -32,6 +40,10 @@ class PostgresUnitOfWork:
 
     jobs: JobRepository
     ingestions: IngestionRunRepository
+    users: UserRepository
+    refresh_tokens: RefreshTokenRepository
+    audit: AuditLog
+    profiles: ProfileRepository
 
     def __init__(self, pool: Pool) -> None:
         """Prepare a unit on ``pool``; nothing is borrowed before the block is entered."""
@@ -47,6 +59,10 @@ class PostgresUnitOfWork:
         self._conn = conn
         self.jobs = PostgresJobRepository(conn)
         self.ingestions = PostgresIngestionRunRepository(conn)
+        self.users = PostgresUserRepository(conn)
+        self.refresh_tokens = PostgresRefreshTokenRepository(conn)
+        self.audit = PostgresAuditLog(conn)
+        self.profiles = PostgresProfileRepository(conn)
         return self
 
     def __exit__(
@@ -60,6 +76,8 @@ class PostgresUnitOfWork:
         if conn is None:
             return
         del self.jobs, self.ingestions
+        del self.users, self.refresh_tokens, self.audit
+        del self.profiles
         try:
             with suppress(psycopg.Error):  # a broken connection: the pool will discard it
                 conn.rollback()

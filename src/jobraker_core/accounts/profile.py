@@ -21,11 +21,11 @@ from __future__ import annotations
 import enum
 import re
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from decimal import Decimal
-from typing import Final, Protocol, TypeVar, Union
+from typing import TYPE_CHECKING, Any, Final, Protocol, TypeVar, Union
 from urllib.parse import urlsplit
 
 import attrs
@@ -34,6 +34,9 @@ from jobraker_core.accounts.model import normalise_email
 from jobraker_core.errors import InvalidInput
 from jobraker_core.jobs.model import MAX_URL_LENGTH, EmploymentType, RemoteMode
 from jobraker_core.jobs.salary import MAX_ANNUAL_SALARY, SalaryPeriod, normalise_currency
+
+if TYPE_CHECKING:
+    from attrs import AttrsInstance
 
 MAX_NAME_LENGTH: Final = 200
 MAX_HEADLINE_LENGTH: Final = 300
@@ -93,75 +96,72 @@ def _text(value: str, *, field: str, limit: int) -> str:
     return cleaned
 
 
-def _optional_text(field: str, limit: int) -> Callable[[str | None], str | None]:
-    """A converter: tidy text; ``None`` and blank text both mean "not given"."""
-
-    def convert(value: str | None) -> str | None:
-        if value is None:
-            return None
-        return _text(value, field=field, limit=limit) or None
-
-    return convert
-
-
-def _items(field: str, limit: int) -> Callable[[Iterable[str]], tuple[str, ...]]:
-    """A converter: tidy each text item, refuse blank ones, drop repeats (ignoring case)."""
-
-    def convert(values: Iterable[str]) -> tuple[str, ...]:
-        if isinstance(values, str):
-            raise InvalidInput(f"{field} must be a list", field=field)
-        seen: set[str] = set()
-        kept: list[str] = []
-        for value in values:
-            item = _text(value, field=field, limit=MAX_ITEM_LENGTH)
-            if not item:
-                raise InvalidInput(f"{field} must not contain blank entries", field=field)
-            if item.casefold() not in seen:
-                seen.add(item.casefold())
-                kept.append(item)
-        if len(kept) > limit:
-            raise InvalidInput(f"{field} may hold at most {limit} entries", field=field)
-        return tuple(kept)
-
-    return convert
-
-
-def _values(field: str, limit: int) -> Callable[[Iterable[T]], tuple[T, ...]]:
-    """A converter: a tuple of at most ``limit`` values, repeats dropped (first one kept)."""
-
-    def convert(values: Iterable[T]) -> tuple[T, ...]:
-        kept = tuple(dict.fromkeys(values))
-        if len(kept) > limit:
-            raise InvalidInput(f"{field} may hold at most {limit} entries", field=field)
-        return kept
-
-    return convert
-
-
-def _country_code(field: str) -> Callable[[str], str]:
-    def convert(value: str) -> str:
-        code = _text(value, field=field, limit=MAX_ITEM_LENGTH).upper()
-        if not _COUNTRY.match(code):
-            raise InvalidInput(
-                f"{field} {value[:20]!r} is not an ISO 3166-1 alpha-2 code such as GB",
-                field=field,
-            )
-        return code
-
-    return convert
-
-
-def _optional_country_code(value: str | None) -> str | None:
-    if value is None or not value.strip():
+def _optional_text(value: str | None, field: str, limit: int) -> str | None:
+    """Tidy optional text; ``None`` and blank text both mean "not given"."""
+    if value is None:
         return None
-    return _country_code("country_code")(value)
+    return _text(value, field=field, limit=limit) or None
+
+
+def _not_text(values: object, field: str) -> None:
+    if isinstance(values, (str, bytes)):
+        raise InvalidInput(f"{field} must be a list", field=field)
+
+
+def _items(values: Iterable[str], field: str, limit: int) -> tuple[str, ...]:
+    """Tidy each text item, refuse blank ones, drop repeats (ignoring case)."""
+    _not_text(values, field)
+    seen: set[str] = set()
+    kept: list[str] = []
+    for value in values:
+        item = _text(value, field=field, limit=MAX_ITEM_LENGTH)
+        if not item:
+            raise InvalidInput(f"{field} must not contain blank entries", field=field)
+        if item.casefold() not in seen:
+            seen.add(item.casefold())
+            kept.append(item)
+    if len(kept) > limit:
+        raise InvalidInput(f"{field} may hold at most {limit} entries", field=field)
+    return tuple(kept)
+
+
+def _distinct(values: Iterable[T], field: str, limit: int) -> tuple[T, ...]:
+    """A tuple of at most ``limit`` values, repeats dropped (the first one kept)."""
+    _not_text(values, field)
+    kept = tuple(dict.fromkeys(values))
+    if len(kept) > limit:
+        raise InvalidInput(f"{field} may hold at most {limit} entries", field=field)
+    return kept
+
+
+_E = TypeVar("_E", bound=enum.Enum)
+
+
+def _enum_set(values: Iterable[object], kind: type[_E], field: str) -> tuple[_E, ...]:
+    """The distinct members named by ``values``, in the enum's own order."""
+    _not_text(values, field)
+    try:
+        wanted = {kind(value) for value in values}
+    except ValueError:
+        allowed = ", ".join(str(member.value) for member in kind)
+        raise InvalidInput(f"{field} may only hold {allowed}", field=field) from None
+    return tuple(member for member in kind if member in wanted)
+
+
+def _country(value: str, field: str) -> str:
+    code = _text(value, field=field, limit=MAX_ITEM_LENGTH).upper()
+    if not _COUNTRY.match(code):
+        raise InvalidInput(
+            f"{field} {value[:20]!r} is not an ISO 3166-1 alpha-2 code such as GB", field=field
+        )
+    return code
 
 
 def normalise_phone(raw: str) -> str:
     """Return a phone number as ``+`` and its digits (E.164), or raise ``InvalidInput``.
 
     Spaces, dots, dashes, slashes and brackets are dropped; a leading ``00`` counts as ``+``. The
-    number must carry its country code: 7 to 15 digits after the ``+``.
+    number must carry its country code: 7 to 15 digits after the ``+``, the first not 0.
     """
     if len(raw) > MAX_PHONE_LENGTH:
         raise InvalidInput(f"phone is longer than {MAX_PHONE_LENGTH} characters", field="phone")
@@ -171,8 +171,7 @@ def normalise_phone(raw: str) -> str:
     digits = compact[1:]
     if not compact.startswith("+") or not _DIGITS.match(digits):
         raise InvalidInput(
-            "phone must be an international number with its country code, such as "
-            "+44 20 7946 0958",
+            "phone must be an international number with its country code, such as +44 20 7946 0958",
             field="phone",
         )
     if not MIN_PHONE_DIGITS <= len(digits) <= MAX_PHONE_DIGITS or digits.startswith("0"):
@@ -182,18 +181,6 @@ def normalise_phone(raw: str) -> str:
             field="phone",
         )
     return compact
-
-
-def _phone(value: str | None) -> str | None:
-    if value is None or not value.strip():
-        return None
-    return normalise_phone(value)
-
-
-def _email(value: str | None) -> str | None:
-    if value is None or not value.strip():
-        return None
-    return normalise_email(value)
 
 
 def normalise_url(raw: str, *, field: str = "url") -> str:
@@ -213,15 +200,89 @@ def normalise_url(raw: str, *, field: str = "url") -> str:
     except ValueError:
         raise InvalidInput(f"{field} is not a valid URL", field=field) from None
     if parts.scheme.lower() not in {"http", "https"} or not host or not _HOST.match(host):
-        raise InvalidInput(f"{field} must be an http(s) URL such as https://example.com/me",
-                           field=field)
+        raise InvalidInput(
+            f"{field} must be an http(s) URL such as https://example.com/me", field=field
+        )
     if parts.username is not None or parts.password is not None:
         raise InvalidInput(f"{field} must not contain a user name or password", field=field)
     return url
 
 
+# Named converters, one per attribute: mypy's attrs plugin understands only named functions.
+
+
+def _name(value: str | None) -> str | None:
+    return _optional_text(value, "name", MAX_NAME_LENGTH)
+
+
+def _headline(value: str | None) -> str | None:
+    return _optional_text(value, "headline", MAX_HEADLINE_LENGTH)
+
+
+def _label(value: str | None) -> str | None:
+    return _optional_text(value, "label", MAX_ITEM_LENGTH)
+
+
+def _city(value: str | None) -> str | None:
+    return _optional_text(value, "city", MAX_ITEM_LENGTH)
+
+
+def _region(value: str | None) -> str | None:
+    return _optional_text(value, "region", MAX_ITEM_LENGTH)
+
+
+def _country_code(value: str) -> str:
+    return _country(value, "country_code")
+
+
+def _optional_country_code(value: str | None) -> str | None:
+    if value is None or not value.strip():
+        return None
+    return _country(value, "country_code")
+
+
+def _email(value: str | None) -> str | None:
+    if value is None or not value.strip():
+        return None
+    return normalise_email(value)
+
+
+def _phone(value: str | None) -> str | None:
+    if value is None or not value.strip():
+        return None
+    return normalise_phone(value)
+
+
 def _url(value: str) -> str:
     return normalise_url(value, field="url")
+
+
+def _links(values: Iterable[Link]) -> tuple[Link, ...]:
+    return _distinct(values, "links", MAX_LINKS)
+
+
+def _locations(values: Iterable[Place]) -> tuple[Place, ...]:
+    return _distinct(values, "locations", MAX_LOCATIONS)
+
+
+def _titles(values: Iterable[str]) -> tuple[str, ...]:
+    return _items(values, "titles", MAX_TITLES)
+
+
+def _industries(values: Iterable[str]) -> tuple[str, ...]:
+    return _items(values, "industries", MAX_INDUSTRIES)
+
+
+def _excluded_companies(values: Iterable[str]) -> tuple[str, ...]:
+    return _items(values, "excluded_companies", MAX_EXCLUDED_COMPANIES)
+
+
+def _remote_modes(values: Iterable[RemoteMode]) -> tuple[RemoteMode, ...]:
+    return _enum_set(values, RemoteMode, "remote_modes")
+
+
+def _employment_types(values: Iterable[EmploymentType]) -> tuple[EmploymentType, ...]:
+    return _enum_set(values, EmploymentType, "employment_types")
 
 
 def _amount(value: Decimal) -> Decimal:
@@ -239,6 +300,29 @@ def _currency(value: str) -> str:
         raise InvalidInput(error.message, field="currency") from None
 
 
+def _period(value: SalaryPeriod) -> SalaryPeriod:
+    try:
+        return SalaryPeriod(value)
+    except ValueError:
+        allowed = ", ".join(period.value for period in SalaryPeriod)
+        raise InvalidInput(f"period must be one of {allowed}", field="period") from None
+
+
+def _authorizations(values: Iterable[WorkAuthorization]) -> tuple[WorkAuthorization, ...]:
+    field = "work_authorization"
+    _not_text(values, field)
+    by_country: dict[str, WorkAuthorization] = {}
+    for value in values:
+        known = by_country.setdefault(value.country_code, value)
+        if known.authorized != value.authorized:
+            raise InvalidInput(
+                f"{field} says both yes and no for {value.country_code}", field=field
+            )
+    if len(by_country) > MAX_AUTHORIZATIONS:
+        raise InvalidInput(f"{field} may hold at most {MAX_AUTHORIZATIONS} countries", field=field)
+    return tuple(by_country[code] for code in sorted(by_country))
+
+
 def _notice(_: object, __: attrs.Attribute[int | None], value: int | None) -> None:
     if value is None:
         return
@@ -254,46 +338,9 @@ def _optional_bool(_: object, attribute: attrs.Attribute[bool | None], value: ob
         raise InvalidInput(f"{attribute.name} must be true, false or null", field=attribute.name)
 
 
-_E = TypeVar("_E", bound=enum.Enum)
-
-
-def _enum_set(kind: type[_E], field: str) -> Callable[[Iterable[_E]], tuple[_E, ...]]:
-    """A converter: the distinct members named, in the enum's own order."""
-
-    def convert(values: Iterable[_E]) -> tuple[_E, ...]:
-        if isinstance(values, str):
-            raise InvalidInput(f"{field} must be a list", field=field)
-        try:
-            wanted = {kind(value) for value in values}
-        except ValueError:
-            allowed = ", ".join(str(member.value) for member in kind)
-            raise InvalidInput(f"{field} may only hold {allowed}", field=field) from None
-        return tuple(member for member in kind if member in wanted)
-
-    return convert
-
-
-def _period(value: SalaryPeriod) -> SalaryPeriod:
-    try:
-        return SalaryPeriod(value)
-    except ValueError:
-        allowed = ", ".join(period.value for period in SalaryPeriod)
-        raise InvalidInput(f"period must be one of {allowed}", field="period") from None
-
-
-def _authorizations(values: Iterable[WorkAuthorization]) -> tuple[WorkAuthorization, ...]:
-    field = "work_authorization"
-    by_country: dict[str, WorkAuthorization] = {}
-    for value in values:
-        known = by_country.setdefault(value.country_code, value)
-        if known.authorized != value.authorized:
-            raise InvalidInput(
-                f"{field} says both yes and no for {value.country_code}", field=field
-            )
-    if len(by_country) > MAX_AUTHORIZATIONS:
-        raise InvalidInput(f"{field} may hold at most {MAX_AUTHORIZATIONS} countries",
-                           field=field)
-    return tuple(by_country[code] for code in sorted(by_country))
+def _bool(_: object, attribute: attrs.Attribute[bool], value: object) -> None:
+    if not isinstance(value, bool):
+        raise InvalidInput(f"{attribute.name} must be true or false", field=attribute.name)
 
 
 # ----------------------------------------------------------------------------- values
@@ -304,17 +351,15 @@ class Link:
     """A web page about the person (a portfolio, a LinkedIn or GitHub profile), with a label."""
 
     url: str = attrs.field(converter=_url)
-    label: str | None = attrs.field(default=None,
-                                    converter=_optional_text("label", MAX_ITEM_LENGTH))
+    label: str | None = attrs.field(default=None, converter=_label)
 
 
 @attrs.frozen
 class Place:
     """A place to live or work: any of a city, a region and an ISO 3166-1 alpha-2 country."""
 
-    city: str | None = attrs.field(default=None, converter=_optional_text("city", MAX_ITEM_LENGTH))
-    region: str | None = attrs.field(default=None,
-                                     converter=_optional_text("region", MAX_ITEM_LENGTH))
+    city: str | None = attrs.field(default=None, converter=_city)
+    region: str | None = attrs.field(default=None, converter=_region)
     country_code: str | None = attrs.field(default=None, converter=_optional_country_code)
 
     def __attrs_post_init__(self) -> None:
@@ -329,7 +374,7 @@ class ContactDetails:
 
     email: str | None = attrs.field(default=None, converter=_email)
     phone: str | None = attrs.field(default=None, converter=_phone)
-    links: tuple[Link, ...] = attrs.field(default=(), converter=_values("links", MAX_LINKS))
+    links: tuple[Link, ...] = attrs.field(default=(), converter=_links)
 
 
 @attrs.frozen
@@ -355,8 +400,8 @@ class SalaryFloor:
 class WorkAuthorization:
     """Whether the person may work in a country (ISO 3166-1 alpha-2) without a new permit."""
 
-    country_code: str = attrs.field(converter=_country_code("country_code"))
-    authorized: bool = attrs.field(validator=attrs.validators.instance_of(bool))
+    country_code: str = attrs.field(converter=_country_code)
+    authorized: bool = attrs.field(validator=_bool)
 
 
 @attrs.frozen
@@ -369,24 +414,19 @@ class JobPreferences:
     sorted by country code.
     """
 
-    titles: tuple[str, ...] = attrs.field(default=(), converter=_items("titles", MAX_TITLES))
-    locations: tuple[Place, ...] = attrs.field(default=(),
-                                               converter=_values("locations", MAX_LOCATIONS))
-    remote_modes: tuple[RemoteMode, ...] = attrs.field(
-        default=(), converter=_enum_set(RemoteMode, "remote_modes")
-    )
+    titles: tuple[str, ...] = attrs.field(default=(), converter=_titles)
+    locations: tuple[Place, ...] = attrs.field(default=(), converter=_locations)
+    remote_modes: tuple[RemoteMode, ...] = attrs.field(default=(), converter=_remote_modes)
     salary_floor: SalaryFloor | None = None
     employment_types: tuple[EmploymentType, ...] = attrs.field(
-        default=(), converter=_enum_set(EmploymentType, "employment_types")
+        default=(), converter=_employment_types
     )
-    industries: tuple[str, ...] = attrs.field(default=(),
-                                              converter=_items("industries", MAX_INDUSTRIES))
-    excluded_companies: tuple[str, ...] = attrs.field(
-        default=(), converter=_items("excluded_companies", MAX_EXCLUDED_COMPANIES)
-    )
+    industries: tuple[str, ...] = attrs.field(default=(), converter=_industries)
+    excluded_companies: tuple[str, ...] = attrs.field(default=(), converter=_excluded_companies)
     willing_to_relocate: bool | None = attrs.field(default=None, validator=_optional_bool)
-    work_authorization: tuple[WorkAuthorization, ...] = attrs.field(default=(),
-                                                                    converter=_authorizations)
+    work_authorization: tuple[WorkAuthorization, ...] = attrs.field(
+        default=(), converter=_authorizations
+    )
     needs_sponsorship: bool | None = attrs.field(default=None, validator=_optional_bool)
     notice_period_days: int | None = attrs.field(default=None, validator=_notice)
 
@@ -460,7 +500,7 @@ class ProfileChanges:
         return not (_given(self.contact) or _given(self.preferences) or _top_level(self))
 
 
-def _given(changes: object) -> dict[str, object]:
+def _given(changes: AttrsInstance) -> dict[str, object]:
     """The attributes of a changes object that are not ``UNSET``."""
     return {
         field.name: value
@@ -473,12 +513,12 @@ def _top_level(changes: ProfileChanges) -> dict[str, object]:
     return {k: v for k, v in _given(changes).items() if k not in {"contact", "preferences"}}
 
 
-_V = TypeVar("_V")
+_V = TypeVar("_V", ContactDetails, JobPreferences)
 
 
-def _apply(target: _V, changes: object) -> _V:
-    given = _given(changes)
-    return attrs.evolve(target, **given) if given else target  # type: ignore[misc]
+def _apply(target: _V, changes: AttrsInstance) -> _V:
+    given: dict[str, Any] = _given(changes)
+    return attrs.evolve(target, **given) if given else target
 
 
 # ----------------------------------------------------------------------------- the profile
@@ -489,12 +529,10 @@ class Profile:
     """One user's profile. ``updated_at`` is when it was last saved (``None``: never)."""
 
     user_id: uuid.UUID
-    name: str | None = attrs.field(default=None, converter=_optional_text("name", MAX_NAME_LENGTH))
-    headline: str | None = attrs.field(default=None,
-                                       converter=_optional_text("headline", MAX_HEADLINE_LENGTH))
+    name: str | None = attrs.field(default=None, converter=_name)
+    headline: str | None = attrs.field(default=None, converter=_headline)
     contact: ContactDetails = ContactDetails()
-    locations: tuple[Place, ...] = attrs.field(default=(),
-                                               converter=_values("locations", MAX_LOCATIONS))
+    locations: tuple[Place, ...] = attrs.field(default=(), converter=_locations)
     preferences: JobPreferences = JobPreferences()
     updated_at: datetime | None = None
 
@@ -513,8 +551,9 @@ class Profile:
         return attrs.evolve(self, updated_at=None) == attrs.evolve(other, updated_at=None)
 
     def changed(self, changes: ProfileChanges, when: datetime) -> Profile:
-        """The profile with ``changes`` applied, saved at ``when``; ``InvalidInput`` (with the
-        dotted path of the field) when the result breaks a rule.
+        """The profile with ``changes`` applied, saved at ``when``.
+
+        ``InvalidInput`` (with the dotted path of the field) when the result breaks a rule.
 
         The profile comes back as it was (``updated_at`` too) when the changes change nothing.
         """
@@ -522,9 +561,8 @@ class Profile:
             contact = _apply(self.contact, changes.contact)
         with prefixed("preferences"):
             preferences = _apply(self.preferences, changes.preferences)
-        result = attrs.evolve(
-            self, contact=contact, preferences=preferences, **_top_level(changes)
-        )
+        top: dict[str, Any] = _top_level(changes)
+        result = attrs.evolve(self, contact=contact, preferences=preferences, **top)
         if result.same_content(self):
             return self
         return attrs.evolve(result, updated_at=when)

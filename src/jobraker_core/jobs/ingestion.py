@@ -39,8 +39,9 @@ class RunStatus(enum.StrEnum):
         return self in {RunStatus.SUCCEEDED, RunStatus.FAILED}
 
 
-def _params(_: object, __: attrs.Attribute[tuple[tuple[str, str], ...]],
-            value: tuple[tuple[str, str], ...]) -> None:
+def _params(
+    _: object, __: attrs.Attribute[tuple[tuple[str, str], ...]], value: tuple[tuple[str, str], ...]
+) -> None:
     if len(value) > MAX_PARAMS:
         raise InvalidInput(f"at most {MAX_PARAMS} source parameters", field="params")
     for name, text in value:
@@ -50,7 +51,7 @@ def _params(_: object, __: attrs.Attribute[tuple[tuple[str, str], ...]],
 
 @attrs.frozen
 class SourceSpec:
-    """Which source to ingest from (``kind``: ``file``, ``adzuna``, ...) and with which parameters."""
+    """Which source to ingest from (``kind``: ``file``, ``adzuna``, ...) and its parameters."""
 
     kind: str
     params: tuple[tuple[str, str], ...] = attrs.field(default=(), validator=_params)
@@ -111,11 +112,17 @@ class IngestionRun:
     schedule_key: str | None = None
 
     @classmethod
-    def queue(cls, source: SourceSpec, *, run_id: uuid.UUID, at: datetime,
-              schedule_key: str | None = None) -> IngestionRun:
+    def queue(
+        cls, source: SourceSpec, *, run_id: uuid.UUID, at: datetime, schedule_key: str | None = None
+    ) -> IngestionRun:
         """A new run waiting for a worker."""
-        return cls(id=run_id, source=source, status=RunStatus.QUEUED, created_at=at,
-                   schedule_key=schedule_key)
+        return cls(
+            id=run_id,
+            source=source,
+            status=RunStatus.QUEUED,
+            created_at=at,
+            schedule_key=schedule_key,
+        )
 
     def start(self, at: datetime) -> IngestionRun:
         """Begin an attempt with fresh counts; raise ``Conflict`` if the run is already finished.
@@ -125,12 +132,18 @@ class IngestionRun:
         """
         self._check_open("start")
         return attrs.evolve(
-            self, status=RunStatus.RUNNING, started_at=at, finished_at=None,
-            counts=IngestionCounts(), rejections=(), attempts=self.attempts + 1,
+            self,
+            status=RunStatus.RUNNING,
+            started_at=at,
+            finished_at=None,
+            counts=IngestionCounts(),
+            rejections=(),
+            attempts=self.attempts + 1,
         )
 
-    def progress(self, counts: IngestionCounts,
-                 rejections: tuple[RejectedRecord, ...]) -> IngestionRun:
+    def progress(
+        self, counts: IngestionCounts, rejections: tuple[RejectedRecord, ...]
+    ) -> IngestionRun:
         """Record the counts so far and the rejections seen so far (capped); only while running."""
         self._check_running("record progress on")
         return attrs.evolve(self, counts=counts, rejections=rejections[:MAX_REJECTIONS_KEPT])
@@ -151,10 +164,12 @@ class IngestionRun:
 
     def _check_open(self, action: str) -> None:
         if self.status.is_final:
-            raise Conflict(f"cannot {action} ingestion run {self.id}: it has already "
-                           f"{self.status.value}")
+            raise Conflict(
+                f"cannot {action} ingestion run {self.id}: it has already {self.status.value}"
+            )
 
     def _check_running(self, action: str) -> None:
         if self.status is not RunStatus.RUNNING:
-            raise Conflict(f"cannot {action} ingestion run {self.id}: it is {self.status.value}, "
-                           "not running")
+            raise Conflict(
+                f"cannot {action} ingestion run {self.id}: it is {self.status.value}, not running"
+            )

@@ -1,5 +1,8 @@
-"""The jobs domain: postings, where they came from, the canonical key that de-duplicates them,
-the queries that search them and the ingestion runs that bring them in."""
+"""The jobs domain: postings and everything that finds, de-duplicates and brings them in.
+
+That is the postings, where they came from, the canonical key that de-duplicates them, the
+queries that search them and the ingestion runs that bring them in.
+"""
 
 from __future__ import annotations
 
@@ -21,6 +24,7 @@ MAX_TITLE_LENGTH: Final = 300
 MAX_DESCRIPTION_LENGTH: Final = 100_000
 MAX_FIELD_LENGTH: Final = 500
 MAX_URL_LENGTH: Final = 2_000
+SUMMARY_LENGTH: Final = 280
 
 
 class RemoteMode(enum.StrEnum):
@@ -47,13 +51,14 @@ _CURRENCY = re.compile(r"^[A-Z]{3}$")
 
 def _country(_: object, __: attrs.Attribute[str | None], value: str | None) -> None:
     if value is not None and not _COUNTRY.match(value):
-        raise InvalidInput(f"country {value!r} is not an ISO 3166 alpha-2 code such as GB",
-                           field="country")
+        raise InvalidInput(
+            f"country {value!r} is not an ISO 3166 alpha-2 code such as GB", field="country"
+        )
 
 
 @attrs.frozen
 class Location:
-    """Where a job is: the text the posting shows, what could be parsed from it, and the remote mode.
+    """Where a job is: the posting's text, what could be parsed from it, and the remote mode.
 
     ``country_code`` is ISO 3166-1 alpha-2 in upper case (``GB``, ``US``).
     """
@@ -120,13 +125,51 @@ class RejectedRecord:
 # ----------------------------------------------------------------------------- canonical key
 
 _LEGAL_SUFFIXES: Final = frozenset(
-    {"inc", "incorporated", "llc", "ltd", "limited", "plc", "corp", "corporation", "co", "company",
-     "gmbh", "ag", "sa", "sas", "srl", "bv", "nv", "pty", "pvt", "lp", "llp", "the",
-     "kg", "kgaa", "ug", "se", "oy", "oyj", "ab", "as", "asa", "aps", "spa", "sarl", "ltda", "pte",
-     "bhd", "sdn", "kk"}
+    {
+        "inc",
+        "incorporated",
+        "llc",
+        "ltd",
+        "limited",
+        "plc",
+        "corp",
+        "corporation",
+        "co",
+        "company",
+        "gmbh",
+        "ag",
+        "sa",
+        "sas",
+        "srl",
+        "bv",
+        "nv",
+        "pty",
+        "pvt",
+        "lp",
+        "llp",
+        "the",
+        "kg",
+        "kgaa",
+        "ug",
+        "se",
+        "oy",
+        "oyj",
+        "ab",
+        "as",
+        "asa",
+        "aps",
+        "spa",
+        "sarl",
+        "ltda",
+        "pte",
+        "bhd",
+        "sdn",
+        "kk",
+    }
 )
 _TITLE_NOISE: Final = re.compile(
-    r"\((?:m|f|w|d|x|h|mwd|mfd|fmd|wmd|all genders?)(?:\s*/\s*[mfwdxh])*\)|\b(?:m|f|w)/(?:m|f|w)/(?:d|x)\b",
+    r"\((?:m|f|w|d|x|h|mwd|mfd|fmd|wmd|all genders?)(?:\s*/\s*[mfwdxh])*\)"
+    r"|\b(?:m|f|w)/(?:m|f|w)/(?:d|x)\b",
     re.IGNORECASE,
 )
 KEY_VERSION: Final = "v1"
@@ -171,7 +214,13 @@ def canonical_job_key(
         place = "remote"
     else:
         place = fold(location.city or location.display or "")
-    parts = [KEY_VERSION, folded_company, folded_title, place, (location.country_code or "").lower()]
+    parts = [
+        KEY_VERSION,
+        folded_company,
+        folded_title,
+        place,
+        (location.country_code or "").lower(),
+    ]
     if not folded_company:
         parts.append(fold(description)[:500])
     digest = hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
@@ -216,7 +265,7 @@ class Change(enum.StrEnum):
 
 @attrs.frozen
 class JobPosting:
-    """A job, normalised and de-duplicated: one per canonical ``key``, with every source it was seen at.
+    """A normalised, de-duplicated job: one per canonical ``key``, with every source it was seen at.
 
     ``source``/``source_id`` name the source that first delivered it; ``sources`` lists them all.
     Text fields are plain text. ``first_seen``/``last_seen`` are when Jobraker saw it, ``posted_at``
@@ -243,7 +292,7 @@ class JobPosting:
 
     @classmethod
     def from_draft(cls, draft: JobDraft, *, job_id: uuid.UUID, seen_at: datetime) -> JobPosting:
-        """Validate and normalise a draft into a new posting; raise ``InvalidInput`` saying why not."""
+        """Validate and normalise a draft as a new posting, or raise ``InvalidInput`` saying why."""
         title = one_line(draft.title)
         if not title:
             raise InvalidInput("title is required", field="title")
@@ -286,9 +335,29 @@ class JobPosting:
             sources=(SourceRef(draft.source, draft.source_id, url),),
         )
 
+    def summary(self, limit: int = SUMMARY_LENGTH) -> str:
+        """The opening of the description on one line, cut at a word and marked with "…" if cut."""
+        text = " ".join(self.description.split())
+        if len(text) <= limit:
+            return text
+        cut = text[: limit - 1]
+        if " " in cut:
+            cut = cut[: cut.rindex(" ")]
+        return cut.rstrip(" ,;:.-") + "…"
+
     def _content(self) -> tuple[object, ...]:
-        return (self.title, self.description, self.company, self.location, self.salary,
-                self.employment_type, self.category, self.posted_at, self.url, self.apply_url)
+        return (
+            self.title,
+            self.description,
+            self.company,
+            self.location,
+            self.salary,
+            self.employment_type,
+            self.category,
+            self.posted_at,
+            self.url,
+            self.apply_url,
+        )
 
     def absorb(self, seen: JobPosting, *, seen_at: datetime) -> tuple[JobPosting, Change]:
         """Fold a fresh sighting of this job into it and say whether its content changed.
@@ -388,11 +457,16 @@ class JobQuery:
 
     def __attrs_post_init__(self) -> None:
         """Check the combination of filters."""
-        for name, value in (("q", self.text), ("location", self.location),
-                            ("company", self.company), ("category", self.category)):
+        for name, value in (
+            ("q", self.text),
+            ("location", self.location),
+            ("company", self.company),
+            ("category", self.category),
+        ):
             if value is not None and len(value) > MAX_QUERY_LENGTH:
-                raise InvalidInput(f"{name} is longer than {MAX_QUERY_LENGTH} characters",
-                                   field=name)
+                raise InvalidInput(
+                    f"{name} is longer than {MAX_QUERY_LENGTH} characters", field=name
+                )
         if self.currency is not None and not _CURRENCY.match(self.currency):
             raise InvalidInput(
                 f"currency {self.currency[:40]!r} is not an upper-case ISO 4217 code such as GBP",
@@ -408,8 +482,11 @@ class JobQuery:
         for name, bound in (("salary_min", self.salary_min), ("salary_max", self.salary_max)):
             if bound is not None and (not bound.is_finite() or bound < 0):
                 raise InvalidInput(f"{name} must be a non-negative number", field=name)
-        if (self.salary_min is not None and self.salary_max is not None
-                and self.salary_min > self.salary_max):
+        if (
+            self.salary_min is not None
+            and self.salary_max is not None
+            and self.salary_min > self.salary_max
+        ):
             raise InvalidInput("salary_min is above salary_max", field="salary_min")
 
     @property

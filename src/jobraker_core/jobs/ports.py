@@ -1,4 +1,7 @@
-"""Ports the jobs use cases need. Adapters implement them; ``jobraker_adapters.memory`` has fakes."""
+"""Ports the jobs use cases need.
+
+Adapters implement them; ``jobraker_adapters.memory`` has fakes.
+"""
 
 from __future__ import annotations
 
@@ -73,8 +76,11 @@ class JobRepository(Protocol):
 
 
 class IngestionRunRepository(Protocol):
-    """Stores ingestion runs. ``add`` raises ``Conflict`` when another run has the same
-    ``schedule_key``; ``get`` raises ``NotFound``. ``list`` returns newest first."""
+    """Stores ingestion runs.
+
+    ``add`` raises ``Conflict`` when another run has the same ``schedule_key``; ``get`` raises
+    ``NotFound``. ``list`` returns newest first.
+    """
 
     def add(self, run: IngestionRun) -> None:
         """Store a new run."""

@@ -42,22 +42,27 @@ def _amount(_: object, attribute: attrs.Attribute[Decimal | None], value: Decima
     if value is None:
         return
     if not value.is_finite() or value < 0:
-        raise InvalidInput(f"salary {attribute.name} must be a non-negative number",
-                           field=f"salary_{attribute.name}")
+        raise InvalidInput(
+            f"salary {attribute.name} must be a non-negative number",
+            field=f"salary_{attribute.name}",
+        )
 
 
 def _currency(_: object, __: attrs.Attribute[str], value: str) -> None:
     if not _CURRENCY.match(value):
-        raise InvalidInput(f"salary currency {value!r} is not an ISO 4217 code such as USD",
-                           field="salary_currency")
+        raise InvalidInput(
+            f"salary currency {value!r} is not an ISO 4217 code such as USD",
+            field="salary_currency",
+        )
 
 
 def normalise_currency(code: str) -> str:
     """Return an ISO 4217 code in upper case, or raise ``InvalidInput`` for anything else."""
     cleaned = code.strip().upper()
     if not _CURRENCY.match(cleaned):
-        raise InvalidInput(f"currency {code!r} is not an ISO 4217 code such as USD",
-                           field="salary_currency")
+        raise InvalidInput(
+            f"currency {code!r} is not an ISO 4217 code such as USD", field="salary_currency"
+        )
     return cleaned
 
 

@@ -9,9 +9,40 @@ from html.parser import HTMLParser
 from typing import Final
 
 _BLOCK_TAGS: Final = frozenset(
-    {"p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "table",
-     "section", "article", "header", "footer", "blockquote", "pre", "hr", "dl", "dt", "dd",
-     "main", "nav", "aside", "figure", "figcaption", "address", "details", "summary"}
+    {
+        "p",
+        "div",
+        "br",
+        "li",
+        "ul",
+        "ol",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "tr",
+        "table",
+        "section",
+        "article",
+        "header",
+        "footer",
+        "blockquote",
+        "pre",
+        "hr",
+        "dl",
+        "dt",
+        "dd",
+        "main",
+        "nav",
+        "aside",
+        "figure",
+        "figcaption",
+        "address",
+        "details",
+        "summary",
+    }
 )
 _CELL_TAGS: Final = frozenset({"td", "th"})
 _DROP_TAGS: Final = frozenset(

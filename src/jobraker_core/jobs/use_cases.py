@@ -28,15 +28,17 @@ BATCH_SIZE: Final = 250
 STORE_ATTEMPTS: Final = 3
 
 
-def _batches(items: Iterable[JobDraft | RejectedRecord],
-             size: int) -> Iterator[list[JobDraft | RejectedRecord]]:
+def _batches(
+    items: Iterable[JobDraft | RejectedRecord], size: int
+) -> Iterator[list[JobDraft | RejectedRecord]]:
     iterator = iter(items)
     while batch := list(islice(iterator, size)):
         yield batch
 
 
-def _until_failure(source: JobSource,
-                   failures: list[Exception]) -> Iterator[JobDraft | RejectedRecord]:
+def _until_failure(
+    source: JobSource, failures: list[Exception]
+) -> Iterator[JobDraft | RejectedRecord]:
     """Yield the source's records; if fetching fails, put the failure in ``failures`` and stop.
 
     So the records read before a failure are still stored (a retry then finds them already
@@ -81,8 +83,10 @@ def _store_batch(jobs: JobRepository, drafts: list[tuple[JobDraft, JobPosting]])
 
 @attrs.frozen
 class RunIngestion:
-    """Command: carry out the queued ingestion run ``run_id``; ``retries_left`` more attempts follow
-    a transient failure."""
+    """Command: carry out the queued ingestion run ``run_id``.
+
+    ``retries_left`` more attempts follow a transient failure.
+    """
 
     run_id: uuid.UUID
     retries_left: int = 0
@@ -102,15 +106,22 @@ class IngestJobs:
     and re-raised for the worker to decide; so is any unexpected exception, which fails the run.
     """
 
-    def __init__(self, uow: UnitOfWorkFactory, sources: JobSourceCatalog, clock: Clock,
-                 *, batch_size: int = BATCH_SIZE) -> None:
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        sources: JobSourceCatalog,
+        clock: Clock,
+        *,
+        batch_size: int = BATCH_SIZE,
+    ) -> None:
         self._uow = uow
         self._sources = sources
         self._clock = clock
         self._batch_size = batch_size
 
-    def __call__(self, command: RunIngestion,
-                 on_progress: ProgressCallback | None = None) -> IngestionRun:
+    def __call__(
+        self, command: RunIngestion, on_progress: ProgressCallback | None = None
+    ) -> IngestionRun:
         """Carry out the run and return its final state."""
         with self._uow() as uow:
             run = uow.ingestions.get(command.run_id).start(self._clock.now())
@@ -144,8 +155,12 @@ class IngestJobs:
             uow.commit()
         return run
 
-    def _ingest_batch(self, run: IngestionRun, batch: list[JobDraft | RejectedRecord],
-                      rejections: list[RejectedRecord]) -> IngestionRun:
+    def _ingest_batch(
+        self,
+        run: IngestionRun,
+        batch: list[JobDraft | RejectedRecord],
+        rejections: list[RejectedRecord],
+    ) -> IngestionRun:
         """Store one batch and the run's progress in one transaction; return the updated run."""
         seen_at = self._clock.now()
         counts = run.counts
@@ -197,8 +212,9 @@ class QueueIngestion:
     ``UpstreamUnavailable`` is re-raised.
     """
 
-    def __init__(self, uow: UnitOfWorkFactory, sources: JobSourceCatalog, queue: TaskQueue,
-                 clock: Clock) -> None:
+    def __init__(
+        self, uow: UnitOfWorkFactory, sources: JobSourceCatalog, queue: TaskQueue, clock: Clock
+    ) -> None:
         self._uow = uow
         self._sources = sources
         self._queue = queue
@@ -207,8 +223,12 @@ class QueueIngestion:
     def __call__(self, command: StartIngestion) -> IngestionRun | None:
         """Queue the run and return it (None when its schedule slot was already taken)."""
         self._sources.open(command.source)
-        run = IngestionRun.queue(command.source, run_id=uuid.uuid4(), at=self._clock.now(),
-                                 schedule_key=command.schedule_key)
+        run = IngestionRun.queue(
+            command.source,
+            run_id=uuid.uuid4(),
+            at=self._clock.now(),
+            schedule_key=command.schedule_key,
+        )
         try:
             with self._uow() as uow:
                 uow.ingestions.add(run)
@@ -220,8 +240,9 @@ class QueueIngestion:
         try:
             self._queue.enqueue(RUN_INGESTION_TASK, str(run.id), job_id=f"ingestion-{run.id}")
         except UpstreamUnavailable as error:
-            failed = run.fail(self._clock.now(), f"could not queue: {error.message}",
-                              will_retry=False)
+            failed = run.fail(
+                self._clock.now(), f"could not queue: {error.message}", will_retry=False
+            )
             with self._uow() as uow:
                 uow.ingestions.update(failed)
                 uow.commit()
@@ -234,7 +255,7 @@ class SearchJobsQuery:
     """Query: one page of the jobs matching ``query``."""
 
     query: JobQuery
-    page: PageRequest = PageRequest()
+    page: PageRequest = attrs.field(factory=PageRequest)
 
 
 class SearchJobs:

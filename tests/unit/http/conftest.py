@@ -1,4 +1,8 @@
-"""Fixtures of the HTTP edge's unit tests: the memory container, an app over it, a job corpus."""
+"""Fixtures of the HTTP edge's unit tests: the memory container, an app over it, a job corpus.
+
+``client`` sends an admin's bearer token with every request (so the existing routes' tests need
+no change); ``anonymous_client`` sends none; ``bearer_headers`` makes an account and logs it in.
+"""
 
 from __future__ import annotations
 
@@ -10,11 +14,13 @@ from typing import TYPE_CHECKING
 
 import pytest
 import structlog
+from auth_helpers import bearer_headers
 from http_corpus import corpus
 from litestar.testing import TestClient
 
 from jobraker_adapters.container import Container, Settings, build_memory_container
 from jobraker_adapters.observability import configure_logging
+from jobraker_core.accounts.identity import Role
 from jobraker_http import create_app
 
 if TYPE_CHECKING:
@@ -31,7 +37,16 @@ def container() -> Container:
 
 @pytest.fixture
 def client(container: Container) -> Iterator[TestClient]:  # type: ignore[type-arg]
-    """Run the app over ``container`` around the test, and give a client of it."""
+    """Run the app over ``container`` around the test, and give a client of it that sends an
+    admin's access token."""
+    with TestClient(create_app(container)) as test_client:
+        test_client.headers.update(bearer_headers(container, role=Role.ADMIN))
+        yield test_client
+
+
+@pytest.fixture
+def anonymous_client(container: Container) -> Iterator[TestClient]:  # type: ignore[type-arg]
+    """Run the app over ``container`` around the test, and give a client that sends no token."""
     with TestClient(create_app(container)) as test_client:
         yield test_client
 

@@ -40,7 +40,9 @@ def test_container_resources_are_shut_down_with_the_app():
 def test_provider_overrides_apply_to_the_next_request(client, container, jobs):
     """Overriding a container provider while the app runs changes what the next request sees."""
     assert client.get("/api/v1/jobs/").json()["meta"]["pagination"]["total"] == 6
-    container.uow.override(providers.Singleton(InMemoryUnitOfWorkFactory))
+    empty = InMemoryUnitOfWorkFactory()
+    empty.store.users.update(container.uow().store.users)  # the caller's account stays
+    container.uow.override(providers.Object(empty))
     assert client.get("/api/v1/jobs/").json()["meta"]["pagination"]["total"] == 0
 
 

@@ -6,6 +6,7 @@ import math
 from typing import TYPE_CHECKING
 
 import pytest
+from auth_helpers import bearer_headers
 from http_corpus import posting, store_jobs
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -38,6 +39,7 @@ def paged_client() -> Iterator[TestClient]:  # type: ignore[type-arg]
         ],
     )
     with TestClient(create_app(container)) as client:
+        client.headers.update(bearer_headers(container))
         yield client
 
 

@@ -1,0 +1,1 @@
+"""Data files shipped with the adapters (read with ``importlib.resources``)."""

@@ -1,0 +1,347 @@
+"""Job vectors in pgvector: vector types, per-model HNSW indexes, the embedding repository.
+
+``PostgresJobEmbeddingRepository`` works on the ``job_embeddings`` and ``embedding_models`` tables.
+
+The ``embedding`` column is an untyped ``vector``, so models of any dimension can be stored side by
+side while a re-index runs. Each model gets its own partial expression index, created when the
+model is registered, that casts the column to the model's dimension and covers only its rows::
+
+    CREATE INDEX job_embeddings_hnsw_<hash> ON job_embeddings
+        USING hnsw ((embedding::vector(384)) vector_cosine_ops) WITH (m = 16, ef_construction = 64)
+        WHERE model_id = 'local-hash-v1:384'
+
+Models of more than 2,000 dimensions are indexed as ``halfvec`` (pgvector indexes ``vector`` up to
+2,000 dimensions, ``halfvec`` up to 4,000); beyond 4,000 there is no index and search is exact.
+Queries must repeat the index's expression and predicate verbatim (``VectorColumn``), which is why
+the model id is written into the SQL as a literal (it is validated by ``EmbeddingSpec``).
+``docs/adr/0007-vector-storage.md`` records these decisions and the measurements behind ``m`` and
+``ef_construction``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, Final
+
+import attrs
+import psycopg
+from pgvector import HalfVector, Vector
+from pgvector.psycopg import register_vector
+from psycopg import errors as pg_errors
+from psycopg import sql
+
+from jobraker_adapters.postgres.errors import translate_errors
+from jobraker_core.errors import ConfigurationError, Conflict, InvalidInput, NotFound
+from jobraker_core.matching.embedding import EmbeddingSpec
+from jobraker_core.matching.retrieval import JobEmbedding, PendingJob
+
+if TYPE_CHECKING:
+    import uuid
+    from datetime import datetime
+
+    from jobraker_adapters.postgres.pool import Pool
+
+Connection = psycopg.Connection[Any]
+
+MAX_VECTOR_INDEX_DIMENSIONS: Final = 2000
+"""pgvector's limit for indexing ``vector``; above it the index casts to ``halfvec``."""
+MAX_HALFVEC_INDEX_DIMENSIONS: Final = 4000
+"""pgvector's limit for indexing ``halfvec``; above it vectors are searched exactly."""
+
+HNSW_M: Final = 16
+"""Neighbours per HNSW node (see the ADR: measured against 8 and 24 on 100k x 384)."""
+HNSW_EF_CONSTRUCTION: Final = 64
+"""Candidate list size while building (see the ADR: 64 vs 128 measured)."""
+
+_MODEL_ID: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/+-]{0,199}$")
+_LOCK_KEY: Final = "jobraker.embedding_models"
+
+
+# ----------------------------------------------------------------------------- vector types
+
+
+def configure_connection(conn: Connection) -> None:
+    """Register pgvector's types on a new pooled connection, if the extension exists yet.
+
+    Used as the pool's ``configure`` hook. A database whose migrations have not run has no
+    ``vector`` type; the connection is then left as it is and ``ensure_vector_types`` registers the
+    types the first time a vector query runs on it. Leaves the connection idle, as the pool needs.
+    """
+    try:
+        register_vector(conn)
+    except psycopg.ProgrammingError:
+        pass  # no extension yet: ensure_vector_types will register later
+    finally:
+        conn.rollback()
+
+
+def ensure_vector_types(conn: Connection) -> None:
+    """Make sure ``conn`` can send and read vectors; ``ConfigurationError`` without pgvector."""
+    if conn.adapters.types.get("vector") is not None:
+        return
+    try:
+        register_vector(conn)
+    except psycopg.ProgrammingError as error:
+        raise ConfigurationError(
+            "the PostgreSQL database has no pgvector extension: run the migrations "
+            "(a superuser may have to CREATE EXTENSION vector first)"
+        ) from error
+
+
+# ----------------------------------------------------------------------------- per-model SQL
+
+
+def model_literal(model_id: str) -> str:
+    """The model id as a SQL string literal (ids are letters, digits and ``._:/+-`` only)."""
+    if not _MODEL_ID.fullmatch(model_id):
+        raise InvalidInput(f"not an embedding model id: {model_id!r}", field="model_id")
+    return f"'{model_id}'"
+
+
+@attrs.frozen
+class VectorColumn:
+    """How one model's vectors are indexed and queried (the expressions must match exactly)."""
+
+    spec: EmbeddingSpec
+
+    @property
+    def type_name(self) -> str:
+        """``vector`` up to 2,000 dimensions, else ``halfvec`` (its index takes 4,000)."""
+        if self.spec.dimensions <= MAX_VECTOR_INDEX_DIMENSIONS:
+            return "vector"
+        return "halfvec"
+
+    @property
+    def indexable(self) -> bool:
+        """Whether pgvector can build an HNSW index on vectors of this size."""
+        return self.spec.dimensions <= MAX_HALFVEC_INDEX_DIMENSIONS
+
+    @property
+    def index_name(self) -> str:
+        """A stable name for the model's index (a hash: model ids are longer than names may be)."""
+        digest = hashlib.sha256(self.spec.model_id.encode()).hexdigest()[:16]
+        return f"job_embeddings_hnsw_{digest}"
+
+    @property
+    def predicate(self) -> str:
+        """The condition selecting the model's rows of ``job_embeddings e``."""
+        return f"e.model_id = {model_literal(self.spec.model_id)}"
+
+    def expression(self, alias: str = "e.") -> str:
+        """The indexed expression: the column cast to the model's type and dimension."""
+        return f"({alias}embedding::{self.type_name}({self.spec.dimensions}))"
+
+    def parameter(self, name: str) -> str:
+        """A query-vector placeholder cast like the column."""
+        return f"%({name})s::{self.type_name}({self.spec.dimensions})"
+
+    def wrap(self, vector: Sequence[float]) -> Vector | HalfVector:
+        """The query vector as a pgvector value of the column's type."""
+        values = list(vector)
+        return Vector(values) if self.type_name == "vector" else HalfVector(values)
+
+    def create_index_sql(
+        self, *, m: int = HNSW_M, ef_construction: int = HNSW_EF_CONSTRUCTION
+    ) -> str:
+        """``CREATE INDEX IF NOT EXISTS`` for the model's partial HNSW cosine index."""
+        return (
+            f"CREATE INDEX IF NOT EXISTS {self.index_name} ON job_embeddings"
+            f" USING hnsw ({self.expression(alias='')} {self.type_name}_cosine_ops)"
+            f" WITH (m = {int(m)}, ef_construction = {int(ef_construction)})"
+            f" WHERE model_id = {model_literal(self.spec.model_id)}"
+        )
+
+
+def check_vector(spec: EmbeddingSpec, vector: Sequence[float]) -> None:
+    """Raise ``InvalidInput`` unless ``vector`` has the model's dimension."""
+    if len(vector) != spec.dimensions:
+        raise InvalidInput(
+            f"a vector of model {spec.model_id} has {spec.dimensions} dimensions, not "
+            f"{len(vector)}",
+            field="vector",
+        )
+
+
+# ----------------------------------------------------------------------------- repository
+
+
+@contextmanager
+def _translate_foreign_keys() -> Iterator[None]:
+    try:
+        yield
+    except pg_errors.ForeignKeyViolation as error:
+        if error.diag.constraint_name == "job_embeddings_model_fkey":
+            raise NotFound("this embedding model is not registered") from error
+        raise Conflict("a job of these vectors is not stored (deleted meanwhile?)") from error
+
+
+@attrs.frozen
+class PostgresJobEmbeddingRepository:
+    """A ``JobEmbeddingRepository`` on pgvector; every method is its own transaction.
+
+    ``m`` and ``ef_construction`` are the HNSW build parameters of indexes it creates.
+    """
+
+    pool: Pool
+    m: int = HNSW_M
+    ef_construction: int = HNSW_EF_CONSTRUCTION
+
+    @contextmanager
+    def _connection(self) -> Iterator[Connection]:
+        with translate_errors(), _translate_foreign_keys(), self.pool.connection() as conn:
+            ensure_vector_types(conn)
+            yield conn
+
+    def _register(self, conn: Connection, spec: EmbeddingSpec) -> None:
+        column = VectorColumn(spec)
+        conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (_LOCK_KEY,))
+        row = conn.execute(
+            "SELECT dimensions FROM embedding_models WHERE model_id = %s", (spec.model_id,)
+        ).fetchone()
+        if row is not None:
+            if row[0] != spec.dimensions:
+                raise Conflict(
+                    f"embedding model {spec.model_id} is registered with {row[0]} dimensions, "
+                    f"not {spec.dimensions}"
+                )
+            return
+        index_name = column.index_name if column.indexable else None
+        conn.execute(
+            "INSERT INTO embedding_models (model_id, dimensions, index_name) VALUES (%s, %s, %s)",
+            (spec.model_id, spec.dimensions, index_name),
+        )
+        if column.indexable:
+            conn.execute(column.create_index_sql(m=self.m, ef_construction=self.ef_construction))
+
+    def register_model(self, spec: EmbeddingSpec) -> None:
+        """Record the model and create its HNSW index (idempotent)."""
+        with self._connection() as conn:
+            self._register(conn, spec)
+
+    def active_model(self) -> EmbeddingSpec | None:
+        """The model marked active, or None."""
+        with self._connection() as conn:
+            row = conn.execute(
+                "SELECT model_id, dimensions FROM embedding_models WHERE active"
+            ).fetchone()
+        return EmbeddingSpec(model_id=row[0], dimensions=row[1]) if row else None
+
+    def activate_model(self, spec: EmbeddingSpec) -> None:
+        """Mark ``spec`` (registered first if needed) as the only active model."""
+        with self._connection() as conn:
+            self._register(conn, spec)
+            conn.execute(
+                "UPDATE embedding_models SET active = false WHERE active AND model_id <> %s",
+                (spec.model_id,),
+            )
+            conn.execute(
+                "UPDATE embedding_models SET active = true, activated_at = now()"
+                " WHERE model_id = %s AND NOT active",
+                (spec.model_id,),
+            )
+
+    def pending(
+        self, spec: EmbeddingSpec, *, after: uuid.UUID | None = None, limit: int = 256
+    ) -> list[PendingJob]:
+        """Jobs without a vector of ``spec`` or seen since it was checked, by id after ``after``."""
+        keyset = "" if after is None else "AND j.id > %(after)s"
+        with self._connection() as conn:
+            rows = conn.execute(
+                "SELECT j.id, j.title, j.company, j.description, j.last_seen, e.content_hash"
+                " FROM jobs j LEFT JOIN job_embeddings e"
+                "   ON e.job_id = j.id AND e.model_id = %(model)s"
+                f" WHERE (e.job_id IS NULL OR j.last_seen > e.job_seen_at) {keyset}"
+                " ORDER BY j.id LIMIT %(limit)s",
+                {"model": spec.model_id, "after": after, "limit": limit},
+            ).fetchall()
+        return [
+            PendingJob(
+                job_id=job_id,
+                title=title,
+                company=company,
+                description=description,
+                last_seen=last_seen,
+                stored_hash=stored_hash,
+            )
+            for job_id, title, company, description, last_seen, stored_hash in rows
+        ]
+
+    def upsert(self, spec: EmbeddingSpec, embeddings: Sequence[JobEmbedding]) -> None:
+        """Insert or replace these jobs' vectors of ``spec``, all or nothing."""
+        latest = {item.job_id: item for item in embeddings}
+        for item in latest.values():
+            check_vector(spec, item.vector)
+        if not latest:
+            return
+        with self._connection() as conn, conn.cursor() as cur:
+            cur.executemany(
+                "INSERT INTO job_embeddings"
+                " (job_id, model_id, content_hash, job_seen_at, embedding)"
+                " VALUES (%s, %s, %s, %s, %s)"
+                " ON CONFLICT (job_id, model_id) DO UPDATE SET"
+                " content_hash = EXCLUDED.content_hash, job_seen_at = EXCLUDED.job_seen_at,"
+                " embedding = EXCLUDED.embedding",
+                [
+                    (
+                        item.job_id,
+                        spec.model_id,
+                        item.content_hash,
+                        item.job_seen_at,
+                        Vector(list(item.vector)),
+                    )
+                    for item in latest.values()
+                ],
+            )
+
+    def touch(self, spec: EmbeddingSpec, seen: Mapping[uuid.UUID, datetime]) -> None:
+        """Move the stored vectors' ``job_seen_at`` forward to these times."""
+        if not seen:
+            return
+        with self._connection() as conn:
+            conn.execute(
+                "UPDATE job_embeddings e SET job_seen_at = greatest(e.job_seen_at, v.seen)"
+                " FROM unnest(%s::uuid[], %s::timestamptz[]) AS v(job_id, seen)"
+                " WHERE e.job_id = v.job_id AND e.model_id = %s",
+                (list(seen), list(seen.values()), spec.model_id),
+            )
+
+    def vectors_by_hash(
+        self, spec: EmbeddingSpec, hashes: Collection[str]
+    ) -> dict[str, tuple[float, ...]]:
+        """One stored vector of ``spec`` per content hash found."""
+        if not hashes:
+            return {}
+        with self._connection() as conn:
+            rows = conn.execute(
+                "SELECT DISTINCT ON (content_hash) content_hash, embedding FROM job_embeddings"
+                " WHERE model_id = %s AND content_hash = ANY(%s) ORDER BY content_hash, job_id",
+                (spec.model_id, list(set(hashes))),
+            ).fetchall()
+        return {content_hash: tuple(vector.to_list()) for content_hash, vector in rows}
+
+    def count(self, spec: EmbeddingSpec) -> int:
+        """How many jobs have a vector of ``spec``."""
+        with self._connection() as conn:
+            row = conn.execute(
+                "SELECT count(*) FROM job_embeddings WHERE model_id = %s", (spec.model_id,)
+            ).fetchone()
+        return int(row[0]) if row else 0
+
+    def delete_model(self, model_id: str) -> int:
+        """Drop the model's index, vectors and registration; return the vectors deleted."""
+        model_literal(model_id)  # refuse anything that is not a model id
+        with self._connection() as conn:
+            conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (_LOCK_KEY,))
+            row = conn.execute(
+                "SELECT index_name FROM embedding_models WHERE model_id = %s", (model_id,)
+            ).fetchone()
+            if row is not None and row[0] is not None:
+                conn.execute(sql.SQL("DROP INDEX IF EXISTS {}").format(sql.Identifier(row[0])))
+            deleted = conn.execute(
+                "DELETE FROM job_embeddings WHERE model_id = %s", (model_id,)
+            ).rowcount
+            conn.execute("DELETE FROM embedding_models WHERE model_id = %s", (model_id,))
+        return deleted

@@ -1,0 +1,2 @@
+DROP TABLE IF EXISTS job_embeddings;
+DROP TABLE IF EXISTS embedding_models;

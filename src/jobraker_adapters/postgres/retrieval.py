@@ -1,0 +1,253 @@
+"""``PostgresJobRetriever``: hybrid retrieval (filters, full text, HNSW, RRF) in PostgreSQL.
+
+The filters are ``postgres.jobs.job_filter_sql``, the same WHERE the job search uses. Vector
+candidates take one of two paths:
+
+- **approximate**: the model's HNSW index, with ``hnsw.iterative_scan = relaxed_order`` so a
+  filter that rejects most of what the index yields does not cut the list short, ``hnsw.ef_search``
+  from the settings, and a ``MATERIALIZED`` CTE whose rows are re-sorted by exact distance outside
+  it (``distance + 0``, so that PostgreSQL 17+ does not reuse the CTE's relaxed order);
+- **exact**: the filtered rows' distances computed and sorted, with no index. It is taken when the
+  caller asks (``exact=True``), when the model has no index (more than 4,000 dimensions), when
+  the filters are so selective that at most ``exact_threshold`` jobs pass them (a bounded count
+  tells), and as a fallback whenever the approximate path returns fewer rows than asked for (the
+  iterative scan gave up at ``hnsw.max_scan_tuples``), so a list is never silently short.
+
+Full-text candidates use the ``search`` tsvector with the query's words OR-ed; fusion and the
+filling of a short list are ``jobraker_core.matching.retrieval``'s.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Final
+
+from jobraker_adapters.postgres.embeddings import VectorColumn, ensure_vector_types
+from jobraker_adapters.postgres.errors import translate_errors
+from jobraker_adapters.postgres.jobs import JOB_DATE_ORDER, TEXT_SEARCH_CONFIG, job_filter_sql
+from jobraker_core.errors import ConfigurationError
+from jobraker_core.matching.retrieval import (
+    RetrievedJob,
+    VectorHit,
+    candidate_depth,
+    check_request,
+    fill,
+    fuse,
+    query_terms,
+)
+
+if TYPE_CHECKING:
+    import uuid
+
+    import psycopg
+
+    from jobraker_adapters.postgres.pool import Pool
+    from jobraker_core.jobs.model import JobQuery
+    from jobraker_core.matching.embedding import EmbeddingSpec
+
+    Connection = psycopg.Connection[Any]
+
+DEFAULT_EF_SEARCH: Final = 100
+"""The shipped ``hnsw.ef_search`` (see docs/benchmarks-vectors.md for the recall it gives)."""
+DEFAULT_EXACT_THRESHOLD: Final = 2000
+"""Filters passed by at most this many jobs take the exact path (see the benchmark)."""
+
+
+def _settings_sql(name: str) -> str:
+    return f"SELECT set_config('{name}', %s, true)"
+
+
+class PostgresJobRetriever:
+    """A ``JobRetriever`` on PostgreSQL with pgvector, for the vectors of one embedding model."""
+
+    def __init__(
+        self,
+        pool: Pool,
+        spec: EmbeddingSpec,
+        *,
+        ef_search: int = DEFAULT_EF_SEARCH,
+        exact_threshold: int = DEFAULT_EXACT_THRESHOLD,
+        fallback_to_exact: bool = True,
+    ) -> None:
+        """Search vectors of ``spec`` on ``pool``; ``ef_search`` is the HNSW search list size.
+
+        ``exact_threshold`` and ``fallback_to_exact`` choose the paths (see the module doc);
+        tests and the benchmark turn them off to measure the approximate path alone.
+        """
+        if not 1 <= ef_search <= 1000:  # noqa: PLR2004 - pgvector's documented range
+            raise ConfigurationError(f"hnsw ef_search must be between 1 and 1000, not {ef_search}")
+        self._pool = pool
+        self._column = VectorColumn(spec)
+        self._ef_search = ef_search
+        self._exact_threshold = exact_threshold
+        self._fallback = fallback_to_exact
+
+    @property
+    def spec(self) -> EmbeddingSpec:
+        """The embedding model whose vectors this retriever searches."""
+        return self._column.spec
+
+    def retrieve(
+        self,
+        *,
+        text: str | None,
+        vector: Sequence[float] | None,
+        filters: JobQuery,
+        limit: int,
+        exact: bool = False,
+    ) -> list[RetrievedJob]:
+        """Filter, retrieve full-text and vector candidates, fuse them (see the port)."""
+        check_request(vector=vector, limit=limit, dimensions=self.spec.dimensions)
+        depth = candidate_depth(limit)
+        terms = query_terms(text)
+        with translate_errors(), self._pool.connection() as conn:
+            ensure_vector_types(conn)
+            text_ids = self._text_candidates(conn, terms, filters, depth) if terms else []
+            hits = (
+                self._nearest(conn, vector, filters, depth, exact=exact)
+                if vector is not None
+                else []
+            )
+            results = fuse(text_ids, hits, limit=limit)
+            if len(results) < limit:
+                results = fill(
+                    results,
+                    self._newest(conn, filters, [r.job_id for r in results], limit - len(results)),
+                    limit=limit,
+                )
+        return results
+
+    def nearest(
+        self, vector: Sequence[float], filters: JobQuery, k: int, *, exact: bool = False
+    ) -> list[VectorHit]:
+        """The ``k`` filtered jobs whose vectors are most similar to ``vector`` (vector path only).
+
+        Used by ``retrieve`` and by the benchmark, which measures this path on its own.
+        """
+        check_request(vector=vector, limit=k, dimensions=self.spec.dimensions)
+        with translate_errors(), self._pool.connection() as conn:
+            ensure_vector_types(conn)
+            return self._nearest(conn, vector, filters, k, exact=exact)
+
+    # ------------------------------------------------------------------------- full text
+
+    def _text_candidates(
+        self, conn: Connection, terms: Sequence[str], filters: JobQuery, depth: int
+    ) -> list[uuid.UUID]:
+        source, where, params = job_filter_sql(filters)
+        rows = conn.execute(
+            f"SELECT j.id FROM {source},"
+            f" websearch_to_tsquery('{TEXT_SEARCH_CONFIG}', %(r_terms)s) AS rq"
+            f" WHERE ({where}) AND j.search @@ rq"
+            " ORDER BY ts_rank_cd(j.search, rq) DESC, j.id LIMIT %(r_depth)s",
+            {**params, "r_terms": " or ".join(t for t in terms if t != "or"), "r_depth": depth},
+        ).fetchall()
+        return [row[0] for row in rows]
+
+    # ------------------------------------------------------------------------- vectors
+
+    def _nearest(
+        self,
+        conn: Connection,
+        vector: Sequence[float],
+        filters: JobQuery,
+        k: int,
+        *,
+        exact: bool,
+    ) -> list[VectorHit]:
+        source, where, params = job_filter_sql(filters)
+        filtered = where != "TRUE"
+        params = {**params, "r_vector": self._column.wrap(vector), "r_k": k}
+        if not exact and self._column.indexable:
+            if filtered and self._at_most(conn, source, where, params, self._exact_threshold):
+                exact = True
+            else:
+                hits = self._approximate(conn, source, where, params, filtered=filtered)
+                if len(hits) == k or not self._fallback:
+                    return hits
+        return self._exact(conn, source, where, params, filtered=filtered)
+
+    def _from(self, source: str, where: str, *, filtered: bool) -> str:
+        """The FROM and WHERE of the model's vectors, joined to the jobs only when filtering."""
+        if not filtered:
+            return f"FROM job_embeddings e WHERE {self._column.predicate}"
+        return (
+            f"FROM {source}, job_embeddings e"
+            f" WHERE e.job_id = j.id AND {self._column.predicate} AND ({where})"
+        )
+
+    def _at_most(
+        self, conn: Connection, source: str, where: str, params: dict[str, Any], cap: int
+    ) -> bool:
+        """Whether at most ``cap`` filtered jobs have a vector (counting stops at ``cap + 1``)."""
+        row = conn.execute(
+            f"SELECT count(*) FROM (SELECT 1 {self._from(source, where, filtered=True)}"
+            " LIMIT %(r_cap)s) AS capped",
+            {**params, "r_cap": cap + 1},
+        ).fetchone()
+        return row is not None and int(row[0]) <= cap
+
+    def _approximate(
+        self,
+        conn: Connection,
+        source: str,
+        where: str,
+        params: dict[str, Any],
+        *,
+        filtered: bool,
+    ) -> list[VectorHit]:
+        conn.execute(_settings_sql("hnsw.iterative_scan"), ("relaxed_order",))
+        conn.execute(_settings_sql("hnsw.ef_search"), (str(self._ef_search),))
+        distance = f"{self._column.expression()} <=> {self._column.parameter('r_vector')}"
+        scope = self._from(source, where, filtered=filtered)
+        rows = conn.execute(
+            f"WITH nearest AS MATERIALIZED ("
+            f" SELECT e.job_id, {distance} AS distance {scope}"
+            " ORDER BY distance LIMIT %(r_k)s)"
+            " SELECT job_id, distance FROM nearest ORDER BY distance + 0, job_id",
+            params,
+        ).fetchall()
+        return [VectorHit(job_id, _similarity(distance)) for job_id, distance in rows]
+
+    def _exact(
+        self,
+        conn: Connection,
+        source: str,
+        where: str,
+        params: dict[str, Any],
+        *,
+        filtered: bool,
+    ) -> list[VectorHit]:
+        # OFFSET 0 keeps the sort out of the subquery, so no index can supply the order.
+        distance = f"{self._column.expression()} <=> {self._column.parameter('r_vector')}"
+        scope = self._from(source, where, filtered=filtered)
+        rows = conn.execute(
+            f"SELECT job_id, distance FROM ("
+            f" SELECT e.job_id, {distance} AS distance {scope}"
+            " OFFSET 0) AS scanned ORDER BY distance, job_id LIMIT %(r_k)s",
+            params,
+        ).fetchall()
+        return [VectorHit(job_id, _similarity(distance)) for job_id, distance in rows]
+
+    # ------------------------------------------------------------------------- filling
+
+    def _newest(
+        self, conn: Connection, filters: JobQuery, exclude: list[uuid.UUID], need: int
+    ) -> list[uuid.UUID]:
+        source, where, params = job_filter_sql(filters)
+        rows = conn.execute(
+            f"SELECT j.id FROM {source} WHERE ({where}) AND NOT (j.id = ANY(%(r_exclude)s))"
+            f" ORDER BY {JOB_DATE_ORDER} LIMIT %(r_need)s",
+            {**params, "r_exclude": exclude, "r_need": need},
+        ).fetchall()
+        return [row[0] for row in rows]
+
+
+def _similarity(distance: float | None) -> float:
+    """Cosine similarity from pgvector's cosine distance, clamped to [-1, 1].
+
+    A zero vector has no direction: pgvector gives NaN (here None or NaN), taken as 0.
+    """
+    if distance is None or distance != distance:  # noqa: PLR0124 - NaN check without math
+        return 0.0
+    return max(-1.0, min(1.0, 1.0 - float(distance)))
