@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from jobraker_core.accounts.identity import Role
 from jobraker_core.accounts.model import (
@@ -26,7 +27,7 @@ def make_user(
     role: Role = Role.USER,
     status: UserStatus = UserStatus.ACTIVE,
     created_at: datetime = T0,
-    password_hash: str | None = "fakehash$1$salt$digest",
+    password_hash: str | None = "fakehash$1$salt$digest",  # noqa: S107 - a placeholder
     token_version: int = 0,
 ) -> User:
     """A user with a unique email unless one is given."""
@@ -78,3 +79,21 @@ def make_event(
         ip="0123456789abcdef0123456789abcdef",
         details=tuple(sorted((details or {}).items())),
     )
+
+
+def bearer_for(container: Any, user: User) -> dict[str, str]:
+    """An ``Authorization`` header with a token the container's issuer signs for ``user``.
+
+    The user must be stored for the token to be accepted.
+    """
+    issued = container.access_tokens().issue(user, uuid.uuid4(), container.clock().now())
+    return {"Authorization": f"Bearer {issued.token}"}
+
+
+def stored_user(container: Any, *, role: Role = Role.USER) -> User:
+    """Store a new user (with a placeholder hash: it cannot log in) through the container."""
+    user = make_user(role=role, created_at=container.clock().now())
+    with container.uow()() as uow:
+        uow.users.add(user)
+        uow.commit()
+    return user

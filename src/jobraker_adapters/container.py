@@ -17,6 +17,8 @@ from collections.abc import Iterator
 from dependency_injector import containers, providers
 
 from jobraker_adapters.embedded import ServiceEndpoints, running_services
+from jobraker_adapters.resume_text import FileDocumentReader
+from jobraker_adapters.taxonomy import load_skill_extractor, load_title_normaliser
 from jobraker_adapters.embedder_choice import open_embedder
 from jobraker_adapters.http_client import open_http_client
 from jobraker_adapters.memory import (
@@ -76,7 +78,29 @@ from jobraker_core.jobs.use_cases import (
     QueueIngestion,
     SearchJobs,
 )
+from jobraker_core.matching.analysis import JobAnalyser
 from jobraker_core.matching.embedding import EmbeddingSpec
+from jobraker_core.matching.resume import ResumeParser
+from jobraker_core.matching.use_cases import (
+    CreateSavedSearch,
+    DeleteSavedSearch,
+    ExplainMatch,
+    GetCandidateProfile,
+    GetCareerInsight,
+    GetResume,
+    GetSavedSearch,
+    GiveFeedback,
+    ListFeedback,
+    ListResumes,
+    ListSavedSearches,
+    ListSavedSearchMatches,
+    MatchEngine,
+    Recommend,
+    RefreshSavedSearches,
+    ReplaceCandidateProfile,
+    UploadResume,
+    WithdrawFeedback,
+)
 from jobraker_core.matching.search import SearchJobsByMeaning
 from jobraker_core.matching.use_cases_index import EmbedJobs, QueueEmbedding, ReindexJobs
 
@@ -152,6 +176,40 @@ class Container(containers.DeclarativeContainer):
     queue_embedding = providers.Factory(QueueEmbedding, queue=task_queue)
     search_jobs_by_meaning = providers.Factory(
         SearchJobsByMeaning, uow=uow, retriever=job_retriever, embedder=embedder
+    )
+
+    # matching: résumés, the candidate profile, explained recommendations, feedback, insight
+    skill_extractor = providers.Singleton(load_skill_extractor)
+    title_normaliser = providers.Singleton(load_title_normaliser)
+    job_analyser = providers.Singleton(JobAnalyser, skill_extractor, title_normaliser)
+    resume_parser = providers.Singleton(ResumeParser, skill_extractor, title_normaliser)
+    document_reader = providers.Singleton(FileDocumentReader)
+    match_engine = providers.Singleton(
+        MatchEngine, retriever=job_retriever, embedder=embedder, embeddings=job_embeddings,
+        analyser=job_analyser, clock=clock,
+    )
+    upload_resume = providers.Factory(
+        UploadResume, uow=uow, reader=document_reader, parser=resume_parser, clock=clock
+    )
+    list_resumes = providers.Factory(ListResumes, uow=uow)
+    get_resume = providers.Factory(GetResume, uow=uow)
+    get_candidate_profile = providers.Factory(GetCandidateProfile, uow=uow)
+    replace_candidate_profile = providers.Factory(
+        ReplaceCandidateProfile, uow=uow, analyser=job_analyser, clock=clock
+    )
+    recommend_jobs = providers.Factory(Recommend, uow=uow, engine=match_engine)
+    explain_match = providers.Factory(ExplainMatch, uow=uow, engine=match_engine)
+    give_feedback = providers.Factory(GiveFeedback, uow=uow, analyser=job_analyser, clock=clock)
+    withdraw_feedback = providers.Factory(WithdrawFeedback, uow=uow)
+    list_feedback = providers.Factory(ListFeedback, uow=uow)
+    career_insight = providers.Factory(GetCareerInsight, uow=uow, engine=match_engine)
+    create_saved_search = providers.Factory(CreateSavedSearch, uow=uow, clock=clock)
+    list_saved_searches = providers.Factory(ListSavedSearches, uow=uow)
+    get_saved_search = providers.Factory(GetSavedSearch, uow=uow)
+    delete_saved_search = providers.Factory(DeleteSavedSearch, uow=uow)
+    list_saved_search_matches = providers.Factory(ListSavedSearchMatches, uow=uow)
+    refresh_saved_searches = providers.Factory(
+        RefreshSavedSearches, uow=uow, engine=match_engine, clock=clock
     )
 
     # profiles; protection (the rate limiter is asyncio: the HTTP edge closes it on shutdown)

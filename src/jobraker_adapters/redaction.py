@@ -17,6 +17,7 @@ What is removed:
 - **in every text**, wherever it appears (messages, values, tracebacks, reprs of objects):
   ``Bearer …`` credentials, JWT-looking strings, Jobraker refresh tokens (``jrr_…``),
   ``name=value`` / ``"name": "value"`` pairs whose name is one of the secret names above,
+  the word after "password" in prose ("failed with password hunter2"),
   email addresses, and phone numbers (international ``+…`` numbers and the usual national
   groupings such as ``020 7946 0958`` or ``(555) 123-4567``).
 
@@ -86,6 +87,8 @@ _PATTERNS: Final[tuple[tuple[re.Pattern[str], str], ...]] = (
         ),
         r"\1" + REDACTED,
     ),
+    # "... with password hunter2": a password word followed by its value, in prose
+    (re.compile(r"(?i)\b(password|passwd|passphrase)(\s+)(?!\[REDACTED)(\S+)"), r"\1\2" + REDACTED),
     (re.compile(r"\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*"), REDACTED),
     (re.compile(r"\bjrr_[A-Za-z0-9_-]{8,}"), REDACTED),
     (

@@ -8,6 +8,12 @@ from typing import Protocol, Self
 from jobraker_core.accounts.ports import AuditLog, RefreshTokenRepository, UserRepository
 from jobraker_core.accounts.profile import ProfileRepository
 from jobraker_core.jobs.ports import IngestionRunRepository, JobRepository
+from jobraker_core.matching.ports import (
+    CandidateProfileRepository,
+    FeedbackRepository,
+    ResumeRepository,
+    SavedSearchRepository,
+)
 
 
 class UnitOfWork(Protocol):
@@ -24,6 +30,10 @@ class UnitOfWork(Protocol):
     users: UserRepository
     refresh_tokens: RefreshTokenRepository
     audit: AuditLog
+    resumes: ResumeRepository
+    candidates: CandidateProfileRepository
+    feedback: FeedbackRepository
+    saved_searches: SavedSearchRepository
 
     def __enter__(self) -> Self:
         """Begin the transaction."""

@@ -1,5 +1,4 @@
-"""``/api/v1/auth/``: register, log in, refresh, log out (here or everywhere); and
-``/api/v1/users/me/password/``: change the password.
+"""``/api/v1/auth/`` (register, log in, refresh, log out) and ``/api/v1/users/me/password/``.
 
 Token answers (login, refresh, password change) are
 ``{"access_token", "token_type": "bearer", "expires_in", "refresh_token", "refresh_expires_in"}``
@@ -15,8 +14,8 @@ from typing import Annotated, Any, Final, Literal
 
 import msgspec
 from litestar import Request, Response, Router, post
-from litestar.di import NamedDependency, Provide  # noqa: TC002 - Litestar reads it at runtime
-from litestar.params import JSONBody
+from litestar.di import NamedDependency, Provide
+from litestar.params import JSONBody  # noqa: TC002 - Litestar reads it at runtime
 
 from jobraker_adapters.container import Container
 from jobraker_core.accounts.identity import Principal
@@ -48,9 +47,7 @@ UserStatusWire = Literal["active", "disabled"]
 
 # ----------------------------------------------------------------------------- wire schemas
 
-EmailField = Annotated[
-    str, msgspec.Meta(max_length=MAX_EMAIL_FIELD, examples=["ada@example.com"])
-]
+EmailField = Annotated[str, msgspec.Meta(max_length=MAX_EMAIL_FIELD, examples=["ada@example.com"])]
 PasswordField = Annotated[str, msgspec.Meta(max_length=MAX_PASSWORD_FIELD)]
 
 
@@ -142,7 +139,7 @@ def tokens_response(tokens: TokenPair, now: datetime) -> Response[TokensEnvelope
     """Answer a token pair, uncacheable."""
     body = TokensOut(
         access_token=tokens.access_token,
-        token_type="bearer",
+        token_type="bearer",  # noqa: S106 - the OAuth 2.0 token type, not a secret
         expires_in=tokens.expires_in,
         refresh_token=tokens.refresh_token,
         refresh_expires_in=lifetime_seconds(now, tokens.refresh_expires_at),
@@ -225,9 +222,7 @@ def register_user(
     register: NamedDependency[Register],
 ) -> Response[UserEnvelope]:
     """Create the account in the body."""
-    user = register(
-        RegisterUser(email=data.email, password=data.password, ip=client_ip(request))
-    )
+    user = register(RegisterUser(email=data.email, password=data.password, ip=client_ip(request)))
     return Response(
         UserEnvelope(success=True, data=user_to_wire(user), meta=ItemMeta()),
         status_code=201,

@@ -13,7 +13,7 @@ from typing import Annotated, Any, Final, Literal
 
 import msgspec
 from litestar import Request, Router, get, patch
-from litestar.di import NamedDependency, Provide  # noqa: TC002 - Litestar reads it at runtime
+from litestar.di import NamedDependency, Provide
 from litestar.params import JSONBody, Parameter
 
 from jobraker_adapters.container import Container
@@ -88,7 +88,7 @@ def audit_to_wire(event: AuditEvent) -> AuditEventOut:
     return AuditEventOut(
         id=event.id,
         occurred_at=event.occurred_at,
-        kind=event.kind.value,  # type: ignore[arg-type] - AuditKindWire lists AuditKind's values
+        kind=event.kind.value,
         actor_id=event.actor_id,
         subject_id=event.subject_id,
         ip=event.ip,
@@ -216,7 +216,7 @@ def admin_user_update(
     description="Security events, newest first; `user_id` keeps those by or about that user.",
     responses=problem_responses(400, 401, 403, 503),
 )
-def admin_audit_index(
+def admin_audit_index(  # noqa: PLR0917 - one query parameter per documented filter
     principal: NamedDependency[Principal],
     list_audit_events: NamedDependency[ListAuditEvents],
     user_id: Annotated[

@@ -35,6 +35,7 @@ from jobraker_http.errors import EXCEPTION_HANDLERS
 from jobraker_http.health import ReadinessFactory, health, ready
 from jobraker_http.ingestions import ingestions_router
 from jobraker_http.jobs import jobs_router
+from jobraker_http.matching import matching_jobs_router, matching_users_router
 from jobraker_http.middleware import RequestContextMiddleware
 from jobraker_http.profile import profile_router
 from jobraker_http.protection import (
@@ -43,6 +44,7 @@ from jobraker_http.protection import (
     SecurityHeadersMiddleware,
     cors_config,
 )
+from jobraker_http.resumes import resumes_router
 from jobraker_http.search import search_router
 
 API_PREFIX: Final = "/api/v1"
@@ -152,6 +154,9 @@ def create_app(container: Container) -> Litestar:
             me_router(),
             admin_router(),
             profile_router(),
+            matching_jobs_router(),
+            matching_users_router(),
+            resumes_router(),
         ],
     )
     settings = container.settings()

@@ -13,22 +13,28 @@ Where the token comes from:
   ``bearer``), else a ``token`` query parameter.
 
 Every failure is ``Unauthenticated`` (401 with ``WWW-Authenticate: Bearer``), mapped in
-``jobraker_http.errors``. The checks themselves are the core's ``Authenticate`` use case; it does
-blocking I/O (PostgreSQL, Redis), so it runs in a worker thread.
+``jobraker_http.errors``. On a WebSocket, where there is no response to map to, the guards close
+the handshake instead: 4401 (unauthenticated), 4403 (forbidden) or 1013 (try again later, when
+the token could not be checked). A WebSocket handler behind ``requires_user`` gets its caller
+with ``authenticated_of(socket)`` and accepts with ``websocket_subprotocol(socket)``.
+
+The checks themselves are the core's ``Authenticate`` use case; it does blocking I/O
+(PostgreSQL, Redis), so it runs in a worker thread.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Final, cast
 
-from litestar import Request
+from litestar import Request  # noqa: TC002 - Litestar reads the annotations at runtime
 from litestar.concurrency import sync_to_thread
 from litestar.enums import ScopeType
+from litestar.exceptions import WebSocketException
 
 from jobraker_core.accounts.identity import Principal
 from jobraker_core.accounts.model import AccessClaims
 from jobraker_core.accounts.use_cases import Authenticated
-from jobraker_core.errors import Unauthenticated
+from jobraker_core.errors import Forbidden, JobrakerError, Unauthenticated, UpstreamUnavailable
 
 if TYPE_CHECKING:
     from litestar.connection import ASGIConnection
@@ -36,9 +42,12 @@ if TYPE_CHECKING:
     from jobraker_adapters.container import Container
 
 BEARER_SUBPROTOCOL: Final = "bearer"
+WS_UNAUTHENTICATED: Final = 4401
+WS_FORBIDDEN: Final = 4403
+WS_TRY_AGAIN_LATER: Final = 1013
 _STATE_KEY: Final = "jobraker.authenticated"
 _MAX_TOKEN_LENGTH: Final = 4096
-NO_TOKEN: Final = "this needs a bearer access token; log in at POST /api/v1/auth/login/"
+NO_TOKEN: Final = "this needs a bearer access token; log in at POST /api/v1/auth/login/"  # noqa: S105
 
 
 def _from_authorization(value: str | None) -> str | None:
@@ -81,7 +90,7 @@ async def authenticate(connection: ASGIConnection[Any, Any, Any, Any]) -> Authen
 
     ``Unauthenticated`` when no valid, unrevoked token of an active user comes with it.
     """
-    state = connection.scope.setdefault("state", {})  # type: ignore[typeddict-item]
+    state = connection.scope.setdefault("state", {})
     known = state.get(_STATE_KEY)
     if isinstance(known, Authenticated):
         return known
@@ -108,6 +117,28 @@ async def provide_access_claims(request: Request[Any, Any, Any]) -> AccessClaims
     return (await authenticate(request)).claims
 
 
+def websocket_refusal(error: JobrakerError) -> WebSocketException | None:
+    """The close a WebSocket handshake gets for ``error`` (None: not an access error)."""
+    if isinstance(error, Unauthenticated):
+        return WebSocketException(detail="unauthenticated", code=WS_UNAUTHENTICATED)
+    if isinstance(error, Forbidden):
+        return WebSocketException(detail="forbidden", code=WS_FORBIDDEN)
+    if isinstance(error, UpstreamUnavailable):
+        return WebSocketException(detail="try again later", code=WS_TRY_AGAIN_LATER)
+    return None
+
+
+async def authenticate_websocket(connection: ASGIConnection[Any, Any, Any, Any]) -> Authenticated:
+    """``authenticate`` for a WebSocket: failures close the handshake (4401/4403/1013)."""
+    try:
+        return await authenticate(connection)
+    except JobrakerError as error:
+        refusal = websocket_refusal(error)
+        if refusal is None:
+            raise
+        raise refusal from error
+
+
 def client_ip(request: Request[Any, Any, Any]) -> str | None:
     """The address of the peer that sent the request (no proxy headers are trusted)."""
     return request.client.host if request.client else None
@@ -121,10 +152,12 @@ def websocket_subprotocol(connection: ASGIConnection[Any, Any, Any, Any]) -> str
 
 __all__ = [
     "authenticate",
+    "authenticate_websocket",
     "authenticated_of",
     "bearer_token",
     "client_ip",
     "provide_access_claims",
     "provide_principal",
+    "websocket_refusal",
     "websocket_subprotocol",
 ]

@@ -6,6 +6,7 @@ exception                                       status  notes
 ``InvalidInput``                                400     query/path input; 422 for a body
 Litestar ``ValidationException``                400     query; 422 when the body is bad
 malformed JSON body                             400
+JSON nested too deeply to decode                400     msgspec's ``RecursionError``
 ``NotFound``, no such route, no such asset      404
 method not allowed                              405     ``Allow`` header
 ``Conflict``                                    409
@@ -135,8 +136,7 @@ def _invalid_input(request: AnyRequest, exc: InvalidInput) -> Response[Problem]:
 def _access_error(
     request: AnyRequest, exc: Unauthenticated | Forbidden | TooManyRequests
 ) -> Response[Problem]:
-    """401 (with the ``WWW-Authenticate`` challenge of RFC 6750), 403, or 429 with
-    ``Retry-After``."""
+    """Answer 401 (with RFC 6750's ``WWW-Authenticate``), 403, or 429 with ``Retry-After``."""
     if isinstance(exc, Unauthenticated):
         return problem_response(
             request,
@@ -294,8 +294,24 @@ def _unexpected(request: AnyRequest, exc: Exception) -> Response[Problem]:
     )
 
 
+def _recursion(request: AnyRequest, exc: RecursionError) -> Response[Problem]:
+    """A JSON body nested too deeply for the decoder is the client's fault; any other is ours."""
+    if "deserializ" not in str(exc):  # msgspec: "... exceeded while deserializing an object"
+        return _unexpected(request, exc)
+    detail = "the JSON body is nested too deeply"
+    return problem_response(
+        request,
+        status=400,
+        slug="malformed-request",
+        title="Malformed request",
+        detail=detail,
+        errors=[FieldError(field="body", message=detail)],
+    )
+
+
 EXCEPTION_HANDLERS: Final[ExceptionHandlersMap] = {
     JobrakerError: _domain_error,
     HTTPException: _http_error,
+    RecursionError: _recursion,
     Exception: _unexpected,
 }

@@ -1,5 +1,7 @@
-"""Route guards: every route handler declares exactly one of ``public``, ``requires_user`` and
-``requires_admin`` (``tests/unit/http/test_guards_inventory.py`` fails otherwise).
+"""Route guards: every route handler declares exactly one of them.
+
+``public``, ``requires_user`` or ``requires_admin``; ``tests/unit/http/test_guards_inventory.py``
+fails for a route with none (or two).
 
 - ``public``: anyone, no token needed (probes, the API docs, register/login/refresh);
 - ``requires_user``: a valid access token of an active user (401 otherwise);
@@ -13,8 +15,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Final
 
+from litestar.enums import ScopeType
+
 from jobraker_core.errors import Forbidden
-from jobraker_http.auth import authenticate
+from jobraker_http.auth import authenticate, authenticate_websocket, websocket_refusal
 
 if TYPE_CHECKING:
     from litestar.connection import ASGIConnection
@@ -26,16 +30,33 @@ async def public(_connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHa
     """Let anyone in: the route needs no credentials."""
 
 
-async def requires_user(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+def _is_websocket(connection: ASGIConnection[Any, Any, Any, Any]) -> bool:
+    return connection.scope["type"] == ScopeType.WEBSOCKET
+
+
+async def requires_user(
+    connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler
+) -> None:
     """Let in the holders of a valid access token; ``Unauthenticated`` (401) otherwise."""
-    await authenticate(connection)
+    if _is_websocket(connection):
+        await authenticate_websocket(connection)
+    else:
+        await authenticate(connection)
 
 
-async def requires_admin(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+async def requires_admin(
+    connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler
+) -> None:
     """Let in admins only: 401 without a valid token, 403 for a user who is not an admin."""
-    caller = await authenticate(connection)
+    if _is_websocket(connection):
+        caller = await authenticate_websocket(connection)
+    else:
+        caller = await authenticate(connection)
     if not caller.principal.is_admin:
-        raise Forbidden("this needs an administrator")
+        refused = Forbidden("this needs an administrator")
+        if _is_websocket(connection):
+            raise websocket_refusal(refused) or refused
+        raise refused
 
 
 ACCESS_GUARDS: Final[tuple[Guard, ...]] = (public, requires_user, requires_admin)

@@ -10,6 +10,7 @@ import msgspec
 from litestar import Router, post
 from litestar.datastructures import State  # noqa: TC002 - Litestar reads it at runtime
 from litestar.di import NamedDependency, Provide
+from litestar.params import JSONBody  # noqa: TC002 - Litestar reads it at runtime
 
 from jobraker_adapters.container import Container
 from jobraker_core.jobs.model import MAX_QUERY_LENGTH, EmploymentType, JobQuery, posted_since
@@ -33,7 +34,7 @@ from jobraker_http.jobs import (
 )
 from jobraker_http.schemas import EmploymentWire, JobSummaryOut, job_summary_to_wire
 
-_FilterText = Annotated[str | None, msgspec.Meta(max_length=MAX_FILTER_LENGTH)]
+_FilterText = Annotated[str, msgspec.Meta(max_length=MAX_FILTER_LENGTH)] | None
 
 
 class SearchIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -135,10 +136,10 @@ def _query(body: SearchIn, now: datetime) -> SearchByMeaning:
     description="Free-text search: the jobs passing every filter are ranked by reciprocal-rank "
     "fusion of full-text matches of any query word and of vector similarity to the query. Each "
     "hit says where each list ranked it. The filters mean what they mean on `GET /api/v1/jobs/`.",
-    responses=problem_responses(400, 503),
+    responses=problem_responses(401, 422, 503),
 )
 def search_jobs(
-    data: SearchIn,
+    data: JSONBody[SearchIn],
     search_by_meaning: NamedDependency[SearchJobsByMeaning],
     now: NamedDependency[datetime],
 ) -> SearchEnvelope:

@@ -21,6 +21,7 @@ from jobraker_adapters.container import Container, Settings, build_container
 from jobraker_core.errors import JobrakerError
 from jobraker_core.jobs.use_cases import RunIngestion
 from jobraker_workers.errors import Verdict, settle_ingestion_failure
+from jobraker_workers.matching_tasks import queue_saved_search_refresh
 from jobraker_workers.scheduler import queue_due_ingestions
 
 if TYPE_CHECKING:
@@ -112,6 +113,7 @@ def execute_ingestion(container: Container, run_id: str) -> dict[str, object] | 
     result.update(counts_as_dict(run.counts))
     log.info("ingestion.succeeded", **result)
     _queue_embedding(container, run_id, run.counts)
+    queue_saved_search_refresh(container, run_id, run.counts)
     return result
 
 

@@ -7,8 +7,8 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 import pytest
-from account_builders import T0, make_event, make_family, make_token, make_user
 
+from account_builders import T0, make_event, make_family, make_token, make_user
 from jobraker_core.accounts.identity import Role
 from jobraker_core.accounts.model import AuditKind, AuditQuery, UserQuery
 from jobraker_core.errors import Conflict, NotFound

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 import random
 import uuid
@@ -97,7 +98,7 @@ def separated_vectors(
         if any(not any(v) for v in vectors):
             continue
         sims = sorted(cos(v, query) for v in vectors)
-        if all(b - a > 1e-3 for a, b in zip(sims, sims[1:], strict=False)):
+        if all(b - a > 1e-3 for a, b in itertools.pairwise(sims)):
             return vectors
 
 
@@ -266,7 +267,9 @@ class TestJobRetriever:
         assert [r.job_id for r in found] == expected
         assert [r.vector_rank for r in found] == list(range(1, 11))
         for result in found:
-            assert result.vector_similarity == pytest.approx(cos(vectors[result.job_id], QUERY), abs=1e-5)
+            assert result.vector_similarity == pytest.approx(
+                cos(vectors[result.job_id], QUERY), abs=1e-5
+            )
             assert result.text_rank is None
             assert result.fused_score == pytest.approx(1 / (60 + result.vector_rank))
 

@@ -10,7 +10,9 @@ from typing import TYPE_CHECKING
 import pytest
 from litestar.testing import TestClient
 
+from account_builders import bearer_for, make_user, stored_user
 from jobraker_adapters.container import Settings, build_container
+from jobraker_core.accounts.identity import Role
 from jobraker_core.jobs.model import EmploymentType, JobDraft, JobPosting, Location, RemoteMode
 from jobraker_core.jobs.salary import Salary, SalaryPeriod
 from jobraker_http import create_app
@@ -98,6 +100,7 @@ def api(pg_container) -> Iterator[TestClient]:  # type: ignore[type-arg]
         uow.jobs.save(CORPUS)
         uow.commit()
     with TestClient(create_app(pg_container)) as client:
+        client.headers.update(bearer_for(pg_container, stored_user(pg_container, role=Role.ADMIN)))
         yield client
 
 
@@ -229,7 +232,10 @@ def unreachable_api(tmp_path: Path) -> Iterator[TestClient]:  # type: ignore[typ
         redis_url="redis://127.0.0.1:9/0",
         db_pool_timeout=0.5,
     )
-    with TestClient(create_app(build_container(settings))) as client:
+    container = build_container(settings)
+    with TestClient(create_app(container)) as client:
+        # a well-signed token: checking it needs Redis and PostgreSQL, which are down
+        client.headers.update(bearer_for(container, make_user(role=Role.ADMIN)))
         yield client
 
 

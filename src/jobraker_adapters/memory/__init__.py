@@ -22,6 +22,14 @@ from jobraker_adapters.memory.jobs import (
     InMemoryJobSource,
     InMemoryJobSourceCatalog,
 )
+from jobraker_adapters.memory.matching import (
+    InMemoryCandidateProfileRepository,
+    InMemoryFeedbackRepository,
+    InMemoryMatchingSession,
+    InMemoryResumeRepository,
+    InMemorySavedSearchRepository,
+    MatchingTables,
+)
 from jobraker_adapters.memory.profiles import InMemoryProfileRepository
 from jobraker_adapters.memory.queue import InMemoryTaskQueue, QueuedTask
 from jobraker_adapters.memory.ratelimit import InMemoryRateLimiter
@@ -36,7 +44,9 @@ __all__ = [
     "FixedClock",
     "InMemoryAccessTokens",
     "InMemoryAuditLog",
+    "InMemoryCandidateProfileRepository",
     "InMemoryCommonPasswords",
+    "InMemoryFeedbackRepository",
     "InMemoryIngestionRunRepository",
     "InMemoryJobEmbeddingRepository",
     "InMemoryJobRepository",
@@ -44,16 +54,20 @@ __all__ = [
     "InMemoryJobSource",
     "InMemoryJobSourceCatalog",
     "InMemoryLoginThrottle",
+    "InMemoryMatchingSession",
     "InMemoryPasswordHasher",
     "InMemoryProfileRepository",
     "InMemoryPseudonymizer",
     "InMemoryRateLimiter",
     "InMemoryRefreshTokenRepository",
+    "InMemoryResumeRepository",
     "InMemoryRevocationStore",
+    "InMemorySavedSearchRepository",
     "InMemoryStore",
     "InMemoryTaskQueue",
     "InMemoryUnitOfWork",
     "InMemoryUnitOfWorkFactory",
     "InMemoryUserRepository",
+    "MatchingTables",
     "QueuedTask",
 ]

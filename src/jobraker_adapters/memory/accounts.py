@@ -87,8 +87,11 @@ class InMemoryUserRepository:
             (user for user in self.users.values() if needle in user.email),
             key=lambda user: (user.created_at, user.id),
         )
-        return Page(items=tuple(found[page.offset : page.offset + page.per_page]),
-                    total=len(found), request=page)
+        return Page(
+            items=tuple(found[page.offset : page.offset + page.per_page]),
+            total=len(found),
+            request=page,
+        )
 
 
 class InMemoryRefreshTokenRepository:
@@ -174,8 +177,11 @@ class InMemoryAuditLog:
             key=lambda event: (event.occurred_at, event.id),
             reverse=True,
         )
-        return Page(items=tuple(found[page.offset : page.offset + page.per_page]),
-                    total=len(found), request=page)
+        return Page(
+            items=tuple(found[page.offset : page.offset + page.per_page]),
+            total=len(found),
+            request=page,
+        )
 
 
 # ----------------------------------------------------------------------------- services
@@ -280,8 +286,13 @@ class InMemoryRevocationStore:
         """Remember the session until ``until``."""
         self.sessions[session_id] = max(until, self.sessions.get(session_id, until))
 
-    def revoke_user(self, user_id: uuid.UUID, token_version: int, until: datetime,
-                    now: datetime) -> None:  # noqa: ARG002 - likewise
+    def revoke_user(
+        self,
+        user_id: uuid.UUID,
+        token_version: int,
+        until: datetime,
+        now: datetime,  # noqa: ARG002 - the clock decides expiry here
+    ) -> None:
         """Remember the user's minimum token version until ``until``."""
         version, kept = self.users.get(user_id, (token_version, until))
         self.users[user_id] = (max(version, token_version), max(kept, until))

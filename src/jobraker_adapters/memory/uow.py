@@ -15,6 +15,7 @@ from jobraker_adapters.memory.accounts import (
     InMemoryUserRepository,
 )
 from jobraker_adapters.memory.jobs import InMemoryIngestionRunRepository, InMemoryJobRepository
+from jobraker_adapters.memory.matching import InMemoryMatchingSession, MatchingTables
 from jobraker_adapters.memory.profiles import InMemoryProfileRepository
 from jobraker_core.accounts.model import AuditEvent, RefreshFamily, RefreshToken, User
 from jobraker_core.accounts.profile import Profile
@@ -40,6 +41,7 @@ class InMemoryStore:
     refresh_families: dict[uuid.UUID, RefreshFamily] = attrs.field(factory=dict)
     refresh_tokens: dict[str, RefreshToken] = attrs.field(factory=dict)
     audit: dict[uuid.UUID, AuditEvent] = attrs.field(factory=dict)
+    matching: MatchingTables = attrs.field(factory=MatchingTables)
     commits: int = 0
     lock: threading.Lock = attrs.field(factory=threading.Lock, init=False, repr=False, eq=False)
 
@@ -73,6 +75,10 @@ class InMemoryUnitOfWork:
         self.refresh_tokens = InMemoryRefreshTokenRepository()
         self.audit = InMemoryAuditLog()
         self._accounts_before = _AccountsSnapshot()
+        self._matching = InMemoryMatchingSession()
+        self.resumes, self.candidates, self.feedback, self.saved_searches = (
+            self._matching.repositories()
+        )
 
     def __enter__(self) -> Self:
         with self._store.lock:
@@ -80,6 +86,10 @@ class InMemoryUnitOfWork:
             self._runs_before = dict(self._store.ingestions)
             self._profiles_before = dict(self._store.profiles)
             self._accounts_before = _AccountsSnapshot.of(self._store)
+            self._matching = InMemoryMatchingSession(self._store.matching)
+        self.resumes, self.candidates, self.feedback, self.saved_searches = (
+            self._matching.repositories()
+        )
         self.jobs = InMemoryJobRepository(dict(self._jobs_before))
         self.ingestions = InMemoryIngestionRunRepository(dict(self._runs_before))
         self.profiles = InMemoryProfileRepository(dict(self._profiles_before))
@@ -110,6 +120,10 @@ class InMemoryUnitOfWork:
         self.users = InMemoryUserRepository()
         self.refresh_tokens = InMemoryRefreshTokenRepository()
         self.audit = InMemoryAuditLog()
+        self._matching = InMemoryMatchingSession()
+        self.resumes, self.candidates, self.feedback, self.saved_searches = (
+            self._matching.repositories()
+        )
 
     def commit(self) -> None:
         """Publish this unit's writes to the store, or raise ``Conflict`` and publish nothing."""
@@ -121,12 +135,14 @@ class InMemoryUnitOfWork:
             self._check_jobs(jobs)
             self._check_runs(runs)
             accounts.check(self._store, self._accounts_before)
+            self._matching.check(self._store.matching)
             self._store.jobs.update(jobs)
             self._store.ingestions.update(runs)
             self._store.profiles.update(profiles)
             for user_id in self.profiles.deleted:
                 self._store.profiles.pop(user_id, None)
             accounts.publish(self._store)
+            self._matching.publish(self._store.matching)
             self._store.commits += 1
         self._jobs_before = dict(self.jobs.jobs)
         self._runs_before = dict(self.ingestions.runs)

@@ -45,8 +45,11 @@ _CONFLICTS: Final = {
 
 
 def _insert(conn: Connection, sql: str, params: Mapping[str, Any]) -> None:
-    """Run an INSERT under a savepoint; a unique violation is ``Conflict`` and leaves the
-    transaction usable (as with the fakes, which check before they write)."""
+    """Run an INSERT under a savepoint; a unique violation is ``Conflict``.
+
+    The transaction stays usable after a refusal, as with the fakes, which check before they
+    write.
+    """
     with translate_errors():
         try:
             # An explicit savepoint: ``conn.transaction()`` would commit if no transaction were
@@ -378,6 +381,8 @@ class PostgresAuditLog:
             if rows:
                 total = int(rows[0]["total"])
             else:
-                row = self._conn.execute(f"SELECT count(*) FROM audit_log {where}", params).fetchone()
+                row = self._conn.execute(
+                    f"SELECT count(*) FROM audit_log {where}", params
+                ).fetchone()
                 total = int(row[0]) if row else 0
         return Page(items=tuple(audit_from_row(row) for row in rows), total=total, request=page)

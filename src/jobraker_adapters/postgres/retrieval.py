@@ -53,10 +53,6 @@ DEFAULT_EXACT_THRESHOLD: Final = 2000
 """Filters passed by at most this many jobs take the exact path (see the benchmark)."""
 
 
-def _settings_sql(name: str) -> str:
-    return f"SELECT set_config('{name}', %s, true)"
-
-
 class PostgresJobRetriever:
     """A ``JobRetriever`` on PostgreSQL with pgvector, for the vectors of one embedding model."""
 
@@ -187,6 +183,30 @@ class PostgresJobRetriever:
         ).fetchone()
         return row is not None and int(row[0]) <= cap
 
+    def _distance(self) -> str:
+        return f"{self._column.expression()} <=> {self._column.parameter('r_vector')}"
+
+    def approximate_sql(self, source: str, where: str, *, filtered: bool) -> str:
+        """The HNSW query: k nearest in relaxed order, re-sorted exactly outside the CTE."""
+        scope = self._from(source, where, filtered=filtered)
+        return (
+            "WITH nearest AS MATERIALIZED ("
+            f" SELECT e.job_id, {self._distance()} AS distance {scope}"
+            " ORDER BY distance LIMIT %(r_k)s)"
+            " SELECT job_id, distance FROM nearest ORDER BY distance + 0, job_id"
+        )
+
+    def exact_sql(self, source: str, where: str, *, filtered: bool) -> str:
+        """The exact query: every filtered vector's distance, sorted.
+
+        ``OFFSET 0`` keeps the sort out of the subquery, so no index can supply the order.
+        """
+        scope = self._from(source, where, filtered=filtered)
+        return (
+            f"SELECT job_id, distance FROM (SELECT e.job_id, {self._distance()} AS distance"
+            f" {scope} OFFSET 0) AS scanned ORDER BY distance, job_id LIMIT %(r_k)s"
+        )
+
     def _approximate(
         self,
         conn: Connection,
@@ -196,17 +216,12 @@ class PostgresJobRetriever:
         *,
         filtered: bool,
     ) -> list[VectorHit]:
-        conn.execute(_settings_sql("hnsw.iterative_scan"), ("relaxed_order",))
-        conn.execute(_settings_sql("hnsw.ef_search"), (str(self._ef_search),))
-        distance = f"{self._column.expression()} <=> {self._column.parameter('r_vector')}"
-        scope = self._from(source, where, filtered=filtered)
-        rows = conn.execute(
-            f"WITH nearest AS MATERIALIZED ("
-            f" SELECT e.job_id, {distance} AS distance {scope}"
-            " ORDER BY distance LIMIT %(r_k)s)"
-            " SELECT job_id, distance FROM nearest ORDER BY distance + 0, job_id",
-            params,
-        ).fetchall()
+        conn.execute(
+            "SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true),"
+            " set_config('hnsw.ef_search', %s, true)",
+            (str(self._ef_search),),
+        )
+        rows = conn.execute(self.approximate_sql(source, where, filtered=filtered), params)
         return [VectorHit(job_id, _similarity(distance)) for job_id, distance in rows]
 
     def _exact(
@@ -218,15 +233,7 @@ class PostgresJobRetriever:
         *,
         filtered: bool,
     ) -> list[VectorHit]:
-        # OFFSET 0 keeps the sort out of the subquery, so no index can supply the order.
-        distance = f"{self._column.expression()} <=> {self._column.parameter('r_vector')}"
-        scope = self._from(source, where, filtered=filtered)
-        rows = conn.execute(
-            f"SELECT job_id, distance FROM ("
-            f" SELECT e.job_id, {distance} AS distance {scope}"
-            " OFFSET 0) AS scanned ORDER BY distance, job_id LIMIT %(r_k)s",
-            params,
-        ).fetchall()
+        rows = conn.execute(self.exact_sql(source, where, filtered=filtered), params)
         return [VectorHit(job_id, _similarity(distance)) for job_id, distance in rows]
 
     # ------------------------------------------------------------------------- filling

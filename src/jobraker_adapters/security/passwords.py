@@ -23,9 +23,7 @@ COMMON_PASSWORDS_RESOURCE: Final = "common_passwords.txt"
 
 def meets_asvs(time_cost: int, memory_cost: int, parallelism: int) -> bool:
     """Whether argon2id with these parameters meets the ASVS 5.0 minimums."""
-    return parallelism >= 1 and any(
-        time_cost >= t and memory_cost >= m for t, m in ASVS_MINIMUMS
-    )
+    return parallelism >= 1 and any(time_cost >= t and memory_cost >= m for t, m in ASVS_MINIMUMS)
 
 
 class Argon2PasswordHasher:

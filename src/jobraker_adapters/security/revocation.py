@@ -93,8 +93,9 @@ class RedisRevocationStore:
             with translate_redis_errors():
                 self._redis.set(self._session_key(session_id), b"1", ex=ttl)
 
-    def revoke_user(self, user_id: uuid.UUID, token_version: int, until: datetime,
-                    now: datetime) -> None:
+    def revoke_user(
+        self, user_id: uuid.UUID, token_version: int, until: datetime, now: datetime
+    ) -> None:
         """Revoke the user's tokens older than ``token_version`` until ``until``."""
         ttl = _ttl(until, now)
         if ttl > 0:

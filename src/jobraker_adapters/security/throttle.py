@@ -15,11 +15,12 @@ rate limits bound how often.
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Final
-
-import redis
+from typing import TYPE_CHECKING, Final
 
 from jobraker_adapters.security.revocation import translate_redis_errors
+
+if TYPE_CHECKING:
+    import redis
 
 PREFIX: Final = "jobraker:login"
 MAX_ACCOUNT_FAILURES: Final = 5

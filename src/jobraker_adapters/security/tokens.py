@@ -38,7 +38,7 @@ from jobraker_core.accounts.model import AccessClaims, IssuedAccessToken, User
 from jobraker_core.errors import ConfigurationError, Unauthenticated
 
 ALGORITHM: Final = "HS256"
-TOKEN_TYPE: Final = "at+jwt"
+TOKEN_TYPE: Final = "at+jwt"  # noqa: S105 - a media type (RFC 9068), not a secret
 LEEWAY: Final = timedelta(seconds=10)
 REQUIRED_CLAIMS: Final = ("iss", "aud", "sub", "iat", "nbf", "exp", "jti", "sid", "role", "ver")
 MIN_SECRET_BYTES: Final = 32

@@ -99,8 +99,14 @@ class UpdateUser:
             if user.token_version != before.token_version:
                 uow.refresh_tokens.revoke_user_families(user.id, now)
             for kind, details in events:
-                self.audit(uow.audit, kind, actor_id=principal.user_id, subject_id=user.id,
-                           ip=change.ip, details=details)
+                self.audit(
+                    uow.audit,
+                    kind,
+                    actor_id=principal.user_id,
+                    subject_id=user.id,
+                    ip=change.ip,
+                    details=details,
+                )
             uow.commit()
         if user.token_version != before.token_version:
             self.revocations.revoke_user(

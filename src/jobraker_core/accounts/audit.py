@@ -72,8 +72,9 @@ class ListAuditEvents:
 
     uow: UnitOfWorkFactory
 
-    def __call__(self, principal: Principal, query: AuditQuery,
-                 page: PageRequest) -> Page[AuditEvent]:
+    def __call__(
+        self, principal: Principal, query: AuditQuery, page: PageRequest
+    ) -> Page[AuditEvent]:
         """One page of events; ``Forbidden`` for a non-admin."""
         require_admin(principal)
         with self.uow() as uow:

@@ -21,20 +21,30 @@ from jobraker_core.accounts.identity import Principal, Role
 from jobraker_core.errors import InvalidInput
 
 MAX_EMAIL_LENGTH: Final = 254
-REFRESH_TOKEN_PREFIX: Final = "jrr_"
+REFRESH_TOKEN_PREFIX: Final = "jrr_"  # noqa: S105 - a public marker, not a secret
 _REFRESH_TOKEN_BYTES: Final = 32
 _LOCAL_PART: Final = re.compile(r"^[a-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}$")
 _DOMAIN_LABEL: Final = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 
 
-def _aware(_instance: object, attribute: attrs.Attribute[datetime | None], value: object) -> None:
-    if isinstance(value, datetime) and value.utcoffset() is None:
+def _aware(_instance: object, attribute: attrs.Attribute[datetime], value: datetime) -> None:
+    if value.utcoffset() is None:
+        raise ValueError(f"{attribute.name} must be timezone-aware")
+
+
+def _aware_or_none(
+    _instance: object, attribute: attrs.Attribute[datetime | None], value: datetime | None
+) -> None:
+    if value is not None and value.utcoffset() is None:
         raise ValueError(f"{attribute.name} must be timezone-aware")
 
 
 def normalise_email(raw: str) -> str:
-    """Return ``raw`` trimmed and lower-cased, or raise ``InvalidInput`` (field ``email``) when
-    it is not a plausible address (``local@domain.tld``, at most 254 characters, ASCII)."""
+    """Return ``raw`` trimmed and lower-cased.
+
+    Raises ``InvalidInput`` (field ``email``) when it is not a plausible address
+    (``local@domain.tld``, at most 254 characters, ASCII).
+    """
     email = raw.strip().lower()
     if not email:
         raise InvalidInput("an email address is required", field="email")
@@ -67,8 +77,11 @@ class UserStatus(enum.StrEnum):
 
 @attrs.frozen
 class User:
-    """An account. ``token_version`` invalidates every token issued before it was bumped
-    (password change, "log out everywhere", disabling)."""
+    """An account.
+
+    ``token_version`` invalidates every token issued before it was bumped (password change,
+    "log out everywhere", disabling).
+    """
 
     id: uuid.UUID
     email: str
@@ -77,7 +90,7 @@ class User:
     password_hash: str | None = attrs.field(repr=False)
     created_at: datetime = attrs.field(validator=_aware)
     token_version: int = attrs.field(default=0, validator=attrs.validators.ge(0))
-    last_login_at: datetime | None = attrs.field(default=None, validator=_aware)
+    last_login_at: datetime | None = attrs.field(default=None, validator=_aware_or_none)
 
     @property
     def is_active(self) -> bool:
@@ -94,9 +107,7 @@ class User:
 
     def with_new_password(self, password_hash: str) -> User:
         """The user with a new password: every token issued before is revoked."""
-        return attrs.evolve(
-            self, password_hash=password_hash, token_version=self.token_version + 1
-        )
+        return attrs.evolve(self, password_hash=password_hash, token_version=self.token_version + 1)
 
     def revoking_tokens(self) -> User:
         """The user with every token issued so far revoked."""
@@ -110,9 +121,7 @@ class User:
         """The user disabled by an admin; its tokens die with it."""
         if self.status is UserStatus.DISABLED:
             return self
-        return attrs.evolve(
-            self, status=UserStatus.DISABLED, token_version=self.token_version + 1
-        )
+        return attrs.evolve(self, status=UserStatus.DISABLED, token_version=self.token_version + 1)
 
     def enabled(self) -> User:
         """The user enabled again (tokens revoked by disabling stay revoked)."""
@@ -152,12 +161,13 @@ class RefreshFamily:
     """A login session: the chain of refresh tokens rotated from one login.
 
     Reusing a consumed token of the family revokes the whole family (RFC 6819 §5.2.2.3,
-    OAuth 2.0 Security BCP §4.14)."""
+    OAuth 2.0 Security BCP §4.14).
+    """
 
     id: uuid.UUID
     user_id: uuid.UUID
     created_at: datetime = attrs.field(validator=_aware)
-    revoked_at: datetime | None = attrs.field(default=None, validator=_aware)
+    revoked_at: datetime | None = attrs.field(default=None, validator=_aware_or_none)
 
     @property
     def revoked(self) -> bool:
@@ -178,7 +188,7 @@ class RefreshToken:
     user_id: uuid.UUID
     issued_at: datetime = attrs.field(validator=_aware)
     expires_at: datetime = attrs.field(validator=_aware)
-    consumed_at: datetime | None = attrs.field(default=None, validator=_aware)
+    consumed_at: datetime | None = attrs.field(default=None, validator=_aware_or_none)
 
     def consume(self, when: datetime) -> RefreshToken:
         """The token marked as used at ``when``."""
@@ -238,9 +248,9 @@ class AuditKind(enum.StrEnum):
     LOGIN_THROTTLED = "login_throttled"
     LOGGED_OUT = "logged_out"
     LOGGED_OUT_EVERYWHERE = "logged_out_everywhere"
-    PASSWORD_CHANGED = "password_changed"
-    PASSWORD_REHASHED = "password_rehashed"
-    TOKEN_REUSE_DETECTED = "token_reuse_detected"
+    PASSWORD_CHANGED = "password_changed"  # noqa: S105 - an event name, not a secret
+    PASSWORD_REHASHED = "password_rehashed"  # noqa: S105 - likewise
+    TOKEN_REUSE_DETECTED = "token_reuse_detected"  # noqa: S105 - likewise
     USER_CREATED_BY_ADMIN = "user_created_by_admin"
     USER_DISABLED = "user_disabled"
     USER_ENABLED = "user_enabled"

@@ -15,8 +15,9 @@ MIN_PASSWORD_LENGTH: Final = 8
 MAX_PASSWORD_LENGTH: Final = 128
 
 
-def check_password(password: str, *, email: str, common: CommonPasswords,
-                   field: str = "password") -> None:
+def check_password(
+    password: str, *, email: str, common: CommonPasswords, field: str = "password"
+) -> None:
     """Raise ``InvalidInput`` (naming ``field``) when ``password`` breaks the policy.
 
     ``email`` is the account's normalised email: the password may be neither it nor its part
@@ -36,7 +37,6 @@ def check_password(password: str, *, email: str, common: CommonPasswords,
         raise InvalidInput("the password must not be your email address", field=field)
     if password in common:
         raise InvalidInput(
-            "this password is one of the most commonly used ones and easy to guess; "
-            "choose another",
+            "this password is one of the most commonly used ones and easy to guess; choose another",
             field=field,
         )

@@ -77,12 +77,15 @@ class RefreshTokenRepository(Protocol):
         ...
 
     def get_family(self, family_id: uuid.UUID, *, for_update: bool = False) -> RefreshFamily | None:
-        """Return the family with this id, if any; ``for_update`` holds it to the end of the unit
-        (so two refreshes of one family run one after the other)."""
+        """Return the family with this id, if any.
+
+        ``for_update`` holds it to the end of the unit, so two refreshes of one family run one
+        after the other.
+        """
         ...
 
     def revoke_family(self, family_id: uuid.UUID, when: datetime) -> bool:
-        """Mark the family revoked at ``when``; ``False`` if it is unknown or was revoked already."""
+        """Mark the family revoked at ``when``; ``False`` if unknown or revoked already."""
         ...
 
     def revoke_user_families(self, user_id: uuid.UUID, when: datetime) -> list[uuid.UUID]:
@@ -98,8 +101,10 @@ class RefreshTokenRepository(Protocol):
         ...
 
     def consume(self, token_hash: str, when: datetime) -> bool:
-        """Mark the token used at ``when`` if it was not used yet; ``True`` only for the caller
-        that consumed it (a second consume returns ``False``)."""
+        """Mark the token used at ``when`` if it was not used yet.
+
+        Returns ``True`` only for the caller that consumed it (a second consume is ``False``).
+        """
         ...
 
 
@@ -160,8 +165,11 @@ class AccessTokenVerifier(Protocol):
     """Checks access tokens."""
 
     def verify(self, token: str, now: datetime) -> AccessClaims:
-        """Return the claims of ``token`` if its signature, algorithm, issuer, audience and
-        claims are right and it is valid at ``now``; raise ``Unauthenticated`` otherwise."""
+        """Return the claims of ``token`` if it is genuine and valid at ``now``.
+
+        Its signature, algorithm, issuer, audience and claims must all be right; otherwise
+        ``Unauthenticated``.
+        """
         ...
 
 
@@ -177,12 +185,15 @@ class RevocationStore(Protocol):
         ...
 
     def revoke_session(self, session_id: uuid.UUID, until: datetime, now: datetime) -> None:
-        """Revoke every access token of login session ``session_id`` issued before ``until``
-        expires; the record is kept until ``until``."""
+        """Revoke every access token of login session ``session_id``.
+
+        The record is kept until ``until`` (when the last of those tokens has expired).
+        """
         ...
 
-    def revoke_user(self, user_id: uuid.UUID, token_version: int, until: datetime,
-                    now: datetime) -> None:
+    def revoke_user(
+        self, user_id: uuid.UUID, token_version: int, until: datetime, now: datetime
+    ) -> None:
         """Revoke every access token of the user with a ``token_version`` below this one."""
         ...
 
@@ -214,6 +225,9 @@ class Pseudonymizer(Protocol):
     """Turns personal values (an IP address, an email) into stable keyed pseudonyms."""
 
     def pseudonym(self, purpose: str, value: str) -> str:
-        """Return a pseudonym of ``value`` for ``purpose``: the same for the same input, not
-        reversible without the server's key, different across purposes."""
+        """Return a pseudonym of ``value`` for ``purpose``.
+
+        The same for the same input, not reversible without the server's key, different across
+        purposes.
+        """
         ...

@@ -80,10 +80,8 @@ class UpdateProfile:
 
     def __call__(self, command: UpdateProfileCommand) -> Profile:
         """Store and return the changed profile."""
-        if command.changes.is_empty:
-            return GetProfile(self._uow)(command.user_id)
         with self._uow() as uow:
-            current = uow.profiles.get(command.user_id, for_update=True)
+            current = uow.profiles.get(command.user_id, for_update=not command.changes.is_empty)
             base = current or Profile.empty(command.user_id)
             profile = base.changed(command.changes, self._clock.now())
             if profile is base:

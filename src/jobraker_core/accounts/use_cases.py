@@ -1,5 +1,4 @@
-"""Use cases of authentication: register, log in, refresh, log out, change the password, and
-authenticate a request's access token.
+"""Use cases of authentication: register, log in, refresh, log out, passwords, authenticate.
 
 Tokens: a login opens a *session* (a refresh-token family) and hands out a short-lived access
 token (a signed JWT naming the session) and an opaque refresh token (stored as a digest). A
@@ -58,19 +57,21 @@ from jobraker_core.errors import (
 from jobraker_core.ports import UnitOfWork, UnitOfWorkFactory
 
 BAD_CREDENTIALS: Final = "the email or password is wrong"
-BAD_REFRESH_TOKEN: Final = "the refresh token is invalid, expired or revoked"
+BAD_REFRESH_TOKEN: Final = "the refresh token is invalid, expired or revoked"  # noqa: S105
 THROTTLE_ACCOUNT_PURPOSE: Final = "login-account"
 THROTTLE_CLIENT_PURPOSE: Final = "login-client"
 _UNKNOWN_CLIENT: Final = "unknown-client"
 
 
 def dummy_password_hash(hasher: PasswordHasher) -> str:
-    """A hash of a random password, verified against when a login names no known account, so that
-    an unknown email costs as much time as a wrong password."""
+    """A hash of a random password, to verify against when a login names no known account.
+
+    An unknown email then costs as much time as a wrong password.
+    """
     return hasher.hash(secrets.token_urlsafe(24))
 
 
-def _start_session(
+def _start_session(  # noqa: PLR0917 - an internal helper of the use cases below
     uow: UnitOfWork,
     issuer: AccessTokenIssuer,
     user: User,
@@ -122,7 +123,7 @@ class CreateUser:
     role: Role = Role.USER
 
 
-def _new_user(
+def _new_user(  # noqa: PLR0917 - an internal helper of the two use cases below
     email: str,
     password: str,
     role: Role,
@@ -162,8 +163,9 @@ class Register:
         )
         with self.uow() as uow:
             uow.users.add(user)
-            self.audit(uow.audit, AuditKind.REGISTERED, actor_id=user.id, subject_id=user.id,
-                       ip=command.ip)
+            self.audit(
+                uow.audit, AuditKind.REGISTERED, actor_id=user.id, subject_id=user.id, ip=command.ip
+            )
             uow.commit()
         return user
 
@@ -181,13 +183,21 @@ class CreateUserAccount:
     def __call__(self, command: CreateUser) -> User:
         """Store the new user and return it; ``Conflict`` when the email is taken."""
         user = _new_user(
-            command.email, command.password, command.role, self.hasher, self.common,
+            command.email,
+            command.password,
+            command.role,
+            self.hasher,
+            self.common,
             self.clock.now(),
         )
         with self.uow() as uow:
             uow.users.add(user)
-            self.audit(uow.audit, AuditKind.USER_CREATED_BY_ADMIN, subject_id=user.id,
-                       details={"role": user.role.value, "via": "cli"})
+            self.audit(
+                uow.audit,
+                AuditKind.USER_CREATED_BY_ADMIN,
+                subject_id=user.id,
+                details={"role": user.role.value, "via": "cli"},
+            )
             uow.commit()
         return user
 
@@ -248,8 +258,12 @@ class Login:
         with self.uow() as uow:
             user = uow.users.by_email(email)
             if wait > 0:
-                self.audit(uow.audit, AuditKind.LOGIN_THROTTLED,
-                           subject_id=user.id if user else None, ip=command.ip)
+                self.audit(
+                    uow.audit,
+                    AuditKind.LOGIN_THROTTLED,
+                    subject_id=user.id if user else None,
+                    ip=command.ip,
+                )
                 uow.commit()
                 raise TooManyRequests(
                     "too many failed logins; wait before trying again", retry_after=wait
@@ -259,33 +273,50 @@ class Login:
             matches = self.hasher.verify(password_hash, command.password) and known
             if not matches or user is None:
                 self.throttle.record_failure(account, client)
-                self.audit(uow.audit, AuditKind.LOGIN_FAILED,
-                           subject_id=user.id if user else None, ip=command.ip,
-                           details={"reason": "bad_password" if user else "unknown_account"})
+                self.audit(
+                    uow.audit,
+                    AuditKind.LOGIN_FAILED,
+                    subject_id=user.id if user else None,
+                    ip=command.ip,
+                    details={"reason": "bad_password" if user else "unknown_account"},
+                )
                 uow.commit()
                 raise Unauthenticated(BAD_CREDENTIALS)
             self.throttle.reset(account)
             if not user.is_active:
-                self.audit(uow.audit, AuditKind.LOGIN_FAILED, subject_id=user.id,
-                           ip=command.ip, details={"reason": "disabled"})
+                self.audit(
+                    uow.audit,
+                    AuditKind.LOGIN_FAILED,
+                    subject_id=user.id,
+                    ip=command.ip,
+                    details={"reason": "disabled"},
+                )
                 uow.commit()
                 raise Forbidden("this account is disabled; contact an administrator")
             return self._succeed(uow, user, password_hash, command)
 
-    def _succeed(self, uow: UnitOfWork, user: User, password_hash: str,
-                 command: LogIn) -> LoginResult:
+    def _succeed(
+        self, uow: UnitOfWork, user: User, password_hash: str, command: LogIn
+    ) -> LoginResult:
         now = self.clock.now()
         if self.hasher.needs_rehash(password_hash):
             new_hash = self.hasher.hash(command.password)
             if uow.users.replace_password_hash(user.id, old=password_hash, new=new_hash):
                 user = user.with_password_hash(new_hash)
-                self.audit(uow.audit, AuditKind.PASSWORD_REHASHED, actor_id=user.id,
-                           subject_id=user.id)
+                self.audit(
+                    uow.audit, AuditKind.PASSWORD_REHASHED, actor_id=user.id, subject_id=user.id
+                )
         uow.users.record_login(user.id, now)
         user = user.logged_in(now)
         pair, family = _start_session(uow, self.issuer, user, now, self.refresh_lifetime)
-        self.audit(uow.audit, AuditKind.LOGIN_SUCCEEDED, actor_id=user.id, subject_id=user.id,
-                   ip=command.ip, details={"session": str(family.id)})
+        self.audit(
+            uow.audit,
+            AuditKind.LOGIN_SUCCEEDED,
+            actor_id=user.id,
+            subject_id=user.id,
+            ip=command.ip,
+            details={"session": str(family.id)},
+        )
         uow.commit()
         return LoginResult(tokens=pair, user=user)
 
@@ -303,8 +334,7 @@ class RefreshTokens:
 
 @attrs.frozen
 class Refresh:
-    """Rotates a refresh token: the presented one is consumed, the next one of its family and a
-    new access token are returned.
+    """Rotates a refresh token: consumes it, returns the family's next one and an access token.
 
     ``Unauthenticated`` for an unknown, expired or revoked token, or one of a user who may no
     longer sign in. Presenting a token that was already consumed revokes its whole family (and
@@ -348,11 +378,17 @@ class Refresh:
             uow.commit()
             return pair
 
-    def _revoke_family(self, uow: UnitOfWork, family: RefreshFamily, ip: str | None,
-                       now: datetime) -> None:
+    def _revoke_family(
+        self, uow: UnitOfWork, family: RefreshFamily, ip: str | None, now: datetime
+    ) -> None:
         uow.refresh_tokens.revoke_family(family.id, now)
-        self.audit(uow.audit, AuditKind.TOKEN_REUSE_DETECTED, subject_id=family.user_id, ip=ip,
-                   details={"session": str(family.id)})
+        self.audit(
+            uow.audit,
+            AuditKind.TOKEN_REUSE_DETECTED,
+            subject_id=family.user_id,
+            ip=ip,
+            details={"session": str(family.id)},
+        )
         uow.commit()
         self.revocations.revoke_session(family.id, now + self.access_lifetime, now)
 
@@ -418,17 +454,20 @@ class Logout:
         now = self.clock.now()
         with self.uow() as uow:
             uow.refresh_tokens.revoke_family(claims.session_id, now)
-            self.audit(uow.audit, AuditKind.LOGGED_OUT, actor_id=claims.user_id,
-                       subject_id=claims.user_id, ip=ip,
-                       details={"session": str(claims.session_id)})
+            self.audit(
+                uow.audit,
+                AuditKind.LOGGED_OUT,
+                actor_id=claims.user_id,
+                subject_id=claims.user_id,
+                ip=ip,
+                details={"session": str(claims.session_id)},
+            )
             uow.commit()
         self.revocations.revoke_token(claims.token_id, claims.expires_at, now)
         self.revocations.revoke_session(claims.session_id, now + self.access_lifetime, now)
 
 
-def _revoke_everything(
-    uow: UnitOfWork, user: User, now: datetime
-) -> User:
+def _revoke_everything(uow: UnitOfWork, user: User, now: datetime) -> User:
     """Bump the user's token version and revoke every session; return the updated user."""
     revoked = user.revoking_tokens()
     uow.users.update(revoked)
@@ -451,8 +490,13 @@ class LogoutEverywhere:
         now = self.clock.now()
         with self.uow() as uow:
             user = _revoke_everything(uow, uow.users.get(principal.user_id, for_update=True), now)
-            self.audit(uow.audit, AuditKind.LOGGED_OUT_EVERYWHERE, actor_id=user.id,
-                       subject_id=user.id, ip=ip)
+            self.audit(
+                uow.audit,
+                AuditKind.LOGGED_OUT_EVERYWHERE,
+                actor_id=user.id,
+                subject_id=user.id,
+                ip=ip,
+            )
             uow.commit()
         self.revocations.revoke_user(user.id, user.token_version, now + self.access_lifetime, now)
 
@@ -511,8 +555,9 @@ class ChangePassword:
                 self.throttle.record_failure(account, client)
                 raise InvalidInput("the current password is wrong", field="current_password")
             self.throttle.reset(account)
-            check_password(command.new_password, email=user.email, common=self.common,
-                           field="new_password")
+            check_password(
+                command.new_password, email=user.email, common=self.common, field="new_password"
+            )
             if command.new_password == command.current_password:
                 raise InvalidInput(
                     "the new password must differ from the current one", field="new_password"
@@ -520,8 +565,13 @@ class ChangePassword:
             user = user.with_new_password(self.hasher.hash(command.new_password))
             uow.users.update(user)
             uow.refresh_tokens.revoke_user_families(user.id, now)
-            self.audit(uow.audit, AuditKind.PASSWORD_CHANGED, actor_id=user.id,
-                       subject_id=user.id, ip=command.ip)
+            self.audit(
+                uow.audit,
+                AuditKind.PASSWORD_CHANGED,
+                actor_id=user.id,
+                subject_id=user.id,
+                ip=command.ip,
+            )
             pair, _ = _start_session(uow, self.issuer, user, now, self.refresh_lifetime)
             uow.commit()
         self.revocations.revoke_user(user.id, user.token_version, now + self.access_lifetime, now)

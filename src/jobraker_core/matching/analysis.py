@@ -25,12 +25,14 @@ import attrs
 
 from jobraker_core.jobs.text import fold
 from jobraker_core.matching.candidate import Evidence, EvidenceSource
-from jobraker_core.matching.phrases import Line, SectionKind, sections, terms
+from jobraker_core.matching.phrases import Line, SectionKind, list_items, sections, terms
 from jobraker_core.matching.skills import Seniority, seniority_of
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from jobraker_core.jobs.model import JobPosting
-    from jobraker_core.matching.skills import SkillExtractor, TitleNormaliser
+    from jobraker_core.matching.skills import SkillExtractor, SkillMention, TitleNormaliser
 
 MAX_PHRASE_TERMS: Final = 6
 """A requirement item with more content words than this is prose, not a skill name."""
@@ -83,7 +85,8 @@ class JobAnalysis:
 
 
 _ITEM_FILLER: Final = re.compile(
-    r"^(?:(?:must\s+(?:have|be)|should\s+have|you\s+have|(?:a\s+)?(?:proven|demonstrated|good|"
+    r"^(?:(?:must\s+(?:have|be)|should\s+have|you\s+have|familiar\s+with|possesses?\s+"
+    r"skills\s+in|comfortable\s+with|conversant\s+with|versed\s+in|(?:a\s+)?(?:proven|demonstrated|good|"
     r"great|strong|excellent|exceptional|effective|solid|sound|keen|substantial|deep|high|"
     r"highly|advanced|working|in[- ]depth|thorough|outstanding)|(?:ability|able|capacity|"
     r"capability|willingness|readiness)\s+to|(?:knowledge|understanding|command|mastery|"
@@ -93,8 +96,13 @@ _ITEM_FILLER: Final = re.compile(
     re.IGNORECASE,
 )
 _ITEM_CUT: Final = re.compile(r"\s*(?::|\s[-\u2013\u2014]\s|\(|;|,\s|\.\s|\.$)")
+_NUMBER_WORDS: Final = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20,
+}
 _YEARS: Final = re.compile(
-    r"(?:at least|minimum(?: of)?|min\.?|over|more than)?\s*(?P<years>\d{1,2}(?:\.\d)?)"
+    r"(?:at least|minimum(?: of)?|min\.?|over|more than)?\s*(?P<years>\d{1,2}(?:\.\d)?|"
+    + "|".join(_NUMBER_WORDS) + r")"
     r"\s*\+?\s*(?:-\s*\d{1,2}\s*)?(?:years?|yrs?)\b(?P<rest>[^.;\n]{0,120})",
     re.IGNORECASE,
 )
@@ -109,6 +117,7 @@ _ROLE_BEFORE_YEARS: Final = re.compile(
 _ROLE_TAIL: Final = re.compile(
     r"\s+(?:role|position|capacity|field|environment)\b.*$|\s+is\s+(?:necessary|required|"
     r"essential|a must|preferred)\b.*$|\s+(?:or|and)\s+(?:similar|related|equivalent)\b.*$"
+    r"|\s+(?:at|with|within)\s+(?:an?|the)\s+.*$"
     r"|(?:\s+(?:in|at|with|for|within))?(?:\s+(?:an?|the))?\s*$",
     re.IGNORECASE,
 )
@@ -130,6 +139,9 @@ def company_words(company: str | None) -> str:
 def _phrase(item: Line) -> tuple[str, int, int] | None:
     """The skill a requirement item names, and its offsets within the item's text."""
     text = item.text.replace("**", "").replace("__", "")
+    if text.rstrip().endswith(":"):
+        return None  # "Candidates must have:" introduces the items; it is not one
+    text = re.sub(r"^(?:and|or|&)\s+", lambda m: " " * len(m.group()), text, flags=re.I)
     filler = _ITEM_FILLER.match(text)
     start = filler.end() if filler else 0
     cut = _ITEM_CUT.search(text, start)
@@ -142,6 +154,36 @@ def _phrase(item: Line) -> tuple[str, int, int] | None:
     if not content or len(content) > MAX_PHRASE_TERMS:
         return None
     return phrase, offset, offset + len(phrase)
+
+
+def _requirement_phrase(
+    item: Line, required: bool | None, context: str, mentions: Sequence[SkillMention]
+) -> JobSkill | None:
+    """The requirement an item names, unless taxonomy skills already cover most of it."""
+    found = _phrase(item)
+    if found is None:
+        return None
+    phrase, start, end = found
+    wanted = terms(phrase)
+    inside = [m for m in mentions if item.start + start <= m.start < item.start + end]
+    if inside:
+        covered = frozenset().union(*(terms(m.text) | terms(m.skill.name) for m in inside))
+        leftover = wanted - covered
+        if len(leftover) < 2 or 2 * len(leftover) < len(wanted):  # noqa: PLR2004
+            return None
+    return JobSkill(
+        name=phrase[0].upper() + phrase[1:],
+        skill_id=None,
+        required=required,
+        evidence=Evidence(
+            phrase,
+            source=EvidenceSource.JOB,
+            start=item.start + start,
+            end=item.start + end,
+            context=context,
+        ),
+        terms=wanted,
+    )
 
 
 class JobAnalyser:
@@ -190,20 +232,15 @@ class JobAnalyser:
                 requirement_lines.extend((line, False) for line in section.lines)
         line_of = {line.start: line for section in parsed for line in section.lines}
         starts = sorted(line_of)
-        covered: set[int] = set()
-        for mention in self._extractor.extract(text):
-            line = _containing(line_of, starts, mention.start)
-            if line is not None:
-                covered.add(line.start)
+        mentions = self._extractor.extract(text)
         for mention in self._extractor.distinct(text):
             line = _containing(line_of, starts, mention.start)
-            required = mention.required
             skills.setdefault(
                 mention.skill.id,
                 JobSkill(
                     name=mention.skill.name,
                     skill_id=mention.skill.id,
-                    required=required,
+                    required=mention.required,
                     evidence=Evidence(
                         mention.text,
                         source=EvidenceSource.JOB,
@@ -215,26 +252,14 @@ class JobAnalyser:
                 ),
             )
         for line, required in requirement_lines:
-            if line.start in covered or _YEARS.search(line.text):
+            if _YEARS.search(line.text):
                 continue
-            found = _phrase(line)
-            if found is None:
-                continue
-            phrase, start, end = found
-            entry = JobSkill(
-                name=phrase[0].upper() + phrase[1:],
-                skill_id=None,
-                required=required,
-                evidence=Evidence(
-                    phrase,
-                    source=EvidenceSource.JOB,
-                    start=line.start + start,
-                    end=line.start + end,
-                    context=line.text,
-                ),
-                terms=terms(phrase),
-            )
-            skills.setdefault(entry.key, entry)
+            for first, last in list_items(line.text):
+                item = Line(line.text[first:last], line.start + first, line.start + last,
+                            line.bulleted)
+                entry = _requirement_phrase(item, required, line.text, mentions)
+                if entry is not None:
+                    skills.setdefault(entry.key, entry)
         occupation = self._titles.normalise(job.title)
         family_title = occupation.code if occupation else fold(job.title)
         seniority = seniority_of(job.title)
@@ -270,7 +295,8 @@ def _containing(line_of: dict[int, Line], starts: list[int], offset: int) -> Lin
 def _experience(text: str) -> tuple[ExperienceRequirement, ...]:
     found: list[ExperienceRequirement] = []
     for match in _YEARS.finditer(text):
-        years = float(match.group("years"))
+        number = match.group("years").lower()
+        years = float(_NUMBER_WORDS.get(number, 0) or number)
         if not 0 < years <= 40:  # noqa: PLR2004 - not a plausible requirement
             continue
         rest = match.group("rest")

@@ -318,7 +318,8 @@ class CandidateProfile:
     def seniority(self, as_of: YearMonth) -> Seniority | None:
         """The person's seniority: the most recent role's title if it says, else from years.
 
-        Under 2 years junior, under 5 mid, under 10 senior, else lead; None with no dated role.
+        Under 2 years junior, under 5 mid, else senior (lead and above only when a title says
+        so); None with no dated role.
         """
         dated = [(r.period.end or as_of, r.period.start, r) for r in self.roles if r.period]
         if not dated:
@@ -331,9 +332,7 @@ class CandidateProfile:
             return Seniority.JUNIOR
         if years < 5:  # noqa: PLR2004
             return Seniority.MID
-        if years < 10:  # noqa: PLR2004
-            return Seniority.SENIOR
-        return Seniority.LEAD
+        return Seniority.SENIOR
 
     def text(self) -> str:
         """The profile as one text for retrieval and embedding: titles, skills, summary, roles."""

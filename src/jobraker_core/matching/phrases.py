@@ -244,3 +244,41 @@ def best_line(
 def join_lines(lines: Sequence[Line]) -> str:
     """Join lines' texts with newlines."""
     return "\n".join(line.text for line in lines)
+
+
+_LIST_SEPARATOR: Final = re.compile(r"\s*[,;]\s*")
+_MAX_LIST_ITEM_WORDS: Final = 8
+
+
+def list_items(text: str) -> list[tuple[int, int]]:
+    """Split a line that is a list ("iOS, Android, SDK, Technical Writing") into its items.
+
+    Returns the (start, end) of each item within ``text``; a line that is not such a list (fewer
+    than two separators, or items that read as prose) is one item.
+    """
+    cuts = list(_LIST_SEPARATOR.finditer(text))
+    whole = [(0, len(text))]
+    if len(cuts) < 2:  # noqa: PLR2004 - "a, b and c" at least
+        return whole
+    items: list[tuple[int, int]] = []
+    position = 0
+    for cut in [*cuts, None]:
+        end = cut.start() if cut is not None else len(text)
+        piece = text[position:end].strip(" .")
+        if piece:
+            start = text.index(piece, position)
+            items.append((start, start + len(piece)))
+        position = cut.end() if cut is not None else len(text)
+    if any(len(text[a:b].split()) > _MAX_LIST_ITEM_WORDS for a, b in items):
+        return whole
+    return items
+
+
+def needed_terms(size: int) -> int:
+    """How many of a requirement's ``size`` content words a line must share to meet it.
+
+    All of one or two, then half (rounded up) but at least two: 1, 2, 2, 2, 3, 3, 4, ...
+    """
+    if size <= 2:  # noqa: PLR2004
+        return size
+    return max(2, -(-size // 2))

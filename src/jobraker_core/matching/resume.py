@@ -28,7 +28,7 @@ from jobraker_core.matching.candidate import (
     Role,
     YearMonth,
 )
-from jobraker_core.matching.phrases import Line, Section, SectionKind, sections
+from jobraker_core.matching.phrases import Line, Section, SectionKind, list_items, sections
 from jobraker_core.matching.skills import seniority_of
 
 if TYPE_CHECKING:
@@ -151,11 +151,15 @@ def find_date_ranges(text: str) -> tuple[DateRange, ...]:
 
 _NARRATIVE: Final = re.compile(
     r"^(?:(?:have\s+)?(?:worked|working|served|serving|employed|previously employed|"
-    r"currently employed|gained experience|experience|spent \w+ years?|held the position)"
-    r"(?:\s+(?:professionally|previously|full[- ]time|part[- ]time))?\s+as\s+(?:an?\s+|the\s+)?"
+    r"currently employed|gained experience|experience|spent \w+ years?|held the position|"
+    r"acted|performed|catered|managed (?:roles|duties)|handled responsibilities)"
+    r"(?:\s+(?:professionally|previously|full[- ]time|part[- ]time))?\s+(?:as|in)\s+"
+    r"(?:an?\s+|the\s+)?"
+    r"|(?:[\w'/&-]+\s+){0,10}?as\s+(?:an?|the)\s+"
     r"|(?:position|role|title)\s*:\s*)",
     re.IGNORECASE,
 )
+_TRAILING_CLAUSE: Final = re.compile(r"(?<=\w\w)\s+[a-z]+ing\s+[a-z].*$")
 _FILLER_AROUND_DATES: Final = re.compile(
     r"\b(?:for the period|during|in the period|over the period|for|from|between|since)\s*$",
     re.IGNORECASE,
@@ -175,7 +179,9 @@ def _clean_title(text: str) -> tuple[str, bool]:
         text = text[narrative.end() :]
         text = re.split(r"[,.;]\s|[,.;]$", text, maxsplit=1)[0]
         text = _FILLER_AROUND_DATES.sub("", text)
-    return text.strip(" ,;:|-\u2013\u2014\"'*"), narrative is not None
+    if len(text.split()) > 2:  # noqa: PLR2004 - "Law Teacher leading classes": drop the clause
+        text = _TRAILING_CLAUSE.sub("", text)
+    return text.strip(" ,.;:|-\u2013\u2014\"'*"), narrative is not None
 
 
 def _split_company(text: str) -> tuple[str, str | None]:
@@ -255,7 +261,12 @@ _DEGREES: Final[tuple[tuple[DegreeLevel, re.Pattern[str]], ...]] = (
     (DegreeLevel.SCHOOL, re.compile(
         r"\b(?:high school|secondary school|ged|a[- ]levels?|gcse|diploma)\b", re.I)),
 )
-_FIELD: Final = re.compile(r"\b(?:in|of)\s+(?P<field>[A-Z][\w&/' -]{2,80}?)(?=\s*(?:[,;(]|$| from | at ))")
+_FIELD: Final = re.compile(
+    r"(?:degree|diploma|certificate|certification|bachelor'?s?|master'?s?|doctorate|b\.?sc|m\.?sc"
+    r"|ph\.?d|b\.?eng|m\.?eng|b\.?a|m\.?a|b\.?s|m\.?s|mba)\.?(?:\s+degree)?\s*"
+    r"(?:in|of|,)?\s+(?P<field>[A-Z][\w&/' -]{2,80}?)(?=\s*(?:[,;(]|$| from | at | - ))",
+    re.IGNORECASE,
+)
 _YEAR: Final = re.compile(r"\b(?:19|20)\d{2}\b")
 
 _LANGUAGES: Final = (
@@ -519,17 +530,19 @@ class ResumeParser:
             for line in section.lines:
                 if _line_index(line_starts, line.start) in covered_lines:
                     continue
-                name = _free_skill_name(line.text)
-                if name is None:
-                    continue
-                skills.append(
-                    CandidateSkill(
-                        name=name,
-                        evidence=Evidence(
-                            line.text, start=line.start, end=line.end, context=line.text
-                        ),
+                for start, end in list_items(line.text):
+                    name = _free_skill_name(line.text[start:end])
+                    if name is None:
+                        continue
+                    skills.append(
+                        CandidateSkill(
+                            name=name,
+                            evidence=Evidence(
+                                line.text[start:end], start=line.start + start,
+                                end=line.start + end, context=line.text,
+                            ),
+                        )
                     )
-                )
         return skills[:300]
 
 

@@ -18,11 +18,14 @@ salary) scores ``NEUTRAL`` of the weight, and the part says so.
 part           weight  value
 =============  ======  ======================================================================
 skills         40      share of the skills the job asks for that the profile shows, required
-                       ones counting 1, unstated 0.75, nice-to-have 0.5
+                       ones counting 1, unstated 0.75, nice-to-have 0.5; a skill the taxonomy
+                       does not know counts as shown when one profile line has enough of its
+                       words (``needed_terms``)
 title          15      1 when a role or desired title is the job's O*NET occupation, else the
                        best word overlap of the titles
-experience     15      mean of the years fit (years found / years asked, per requirement, in
-                       the role asked for) and the seniority fit (1 - 0.34 per level apart)
+experience     15      mean of the years fit (per requirement, years found in the role asked
+                       for: 0.8 x found/asked, capped, + 0.2 x found/(2 x asked), capped) and
+                       the seniority fit (1 - 0.34 per level apart)
 similarity     15      cosine of the profile's and the job's vectors, 0.05 -> 0, 0.5 -> 1
 location       5       1 remote or same city, 0.6 same country, 0.2 elsewhere
 salary         5       1 when the lowest pay meets the floor, less as less of the range does
@@ -68,7 +71,7 @@ from jobraker_core.matching.feedback import (
     JobTraits,
     feedback_effects,
 )
-from jobraker_core.matching.phrases import overlap, terms
+from jobraker_core.matching.phrases import needed_terms, overlap, terms
 from jobraker_core.matching.skills import Seniority
 
 if TYPE_CHECKING:
@@ -92,10 +95,10 @@ NEUTRAL: Final = 0.5
 REQUIRED_SKILL: Final = 1.0
 UNSTATED_SKILL: Final = 0.75
 NICE_SKILL: Final = 0.5
-PHRASE_MATCH: Final = 0.6
-"""Share of a requirement's content words one profile line must have for it to count as met."""
 ROLE_MATCH: Final = 0.6
 """Word overlap (either way) at which a role title counts as the role a requirement names."""
+EXTRA_YEARS_SHARE: Final = 0.2
+"""Share of a years fit earned by experience beyond what is asked, up to twice as much."""
 SENIORITY_STEP: Final = 0.34
 SIMILARITY_FLOOR: Final = 0.05
 SIMILARITY_CEILING: Final = 0.5
@@ -253,12 +256,15 @@ class Scorer:
         return matches
 
     def _phrase_evidence(self, phrase: frozenset[str]) -> Evidence | None:
-        best: tuple[float, Evidence | None] = (0.0, None)
+        """The profile line sharing the most of ``phrase``'s words, if it shares enough."""
+        if not phrase:
+            return None
+        best: tuple[int, Evidence | None] = (0, None)
         for line in self._lines:
-            share = overlap(phrase, line.terms)
-            if share > best[0]:
-                best = (share, line.evidence)
-        return best[1] if best[0] >= PHRASE_MATCH else None
+            shared = len(phrase & line.terms)
+            if shared > best[0]:
+                best = (shared, line.evidence)
+        return best[1] if best[0] >= needed_terms(len(phrase)) else None
 
     @staticmethod
     def _skills_part(skills: Sequence[SkillMatch]) -> ScorePart:
@@ -337,7 +343,7 @@ class Scorer:
                     years_required=requirement.years,
                     role=requirement.role,
                     years_found=years,
-                    fit=round(_clamp(years / requirement.years), 3),
+                    fit=round(years_fit(years, requirement.years), 3),
                     job_evidence=requirement.evidence,
                     found_in=names,
                 )
@@ -349,7 +355,7 @@ class Scorer:
         notes: list[str] = []
         if fits:
             values.append(sum(f.fit for f in fits) / len(fits))
-            short = [f for f in fits if f.fit < 1]
+            short = [f for f in fits if f.years_found < f.years_required]
             if short:
                 worst = min(short, key=lambda f: f.fit)
                 where = f" as {worst.role}" if worst.role else ""
@@ -523,6 +529,15 @@ def _place_matches(place: tuple[str | None, str | None, str | None], job: JobPos
     if region:
         return _place_in(region, job)
     return country is not None and job.location.country_code == country
+
+
+def years_fit(found: float, asked: float) -> float:
+    """How well ``found`` years meet ``asked``: 0.8 for meeting them, the rest for up to double.
+
+    Never decreasing in ``found``; 1 at twice the years asked.
+    """
+    base = 1 - EXTRA_YEARS_SHARE
+    return base * _clamp(found / asked) + EXTRA_YEARS_SHARE * _clamp(found / (2 * asked))
 
 
 def freshness(days: float) -> float:

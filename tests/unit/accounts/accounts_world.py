@@ -86,8 +86,9 @@ class AccountsWorld:
 
     def refresh(self) -> Refresh:
         """The ``Refresh`` use case."""
-        return Refresh(self.uow, self.tokens, self.revocations, self.clock, self.audit,
-                       REFRESH, ACCESS)
+        return Refresh(
+            self.uow, self.tokens, self.revocations, self.clock, self.audit, REFRESH, ACCESS
+        )
 
     def authenticate(self) -> Authenticate:
         """The ``Authenticate`` use case."""
@@ -139,8 +140,9 @@ class AccountsWorld:
         """Create an account."""
         return self.create()(CreateUser(email=email, password=PASSWORD, role=role))
 
-    def logged_in(self, email: str = "ada@example.com", role: Role = Role.USER,
-                  ip: str | None = "203.0.113.7") -> LoginResult:
+    def logged_in(
+        self, email: str = "ada@example.com", role: Role = Role.USER, ip: str | None = "203.0.113.7"
+    ) -> LoginResult:
         """Create an account and log it in."""
         self.user(email, role)
         return self.login()(LogIn(email=email, password=PASSWORD, ip=ip))

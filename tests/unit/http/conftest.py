@@ -1,7 +1,7 @@
 """Fixtures of the HTTP edge's unit tests: the memory container, an app over it, a job corpus.
 
 ``client`` sends an admin's bearer token with every request (so the existing routes' tests need
-no change); ``anonymous_client`` sends none; ``bearer_headers`` makes an account and logs it in.
+no change); ``anonymous_client`` sends none. ``auth_helpers`` makes accounts and tokens.
 """
 
 from __future__ import annotations
@@ -37,8 +37,7 @@ def container() -> Container:
 
 @pytest.fixture
 def client(container: Container) -> Iterator[TestClient]:  # type: ignore[type-arg]
-    """Run the app over ``container`` around the test, and give a client of it that sends an
-    admin's access token."""
+    """Run the app over ``container`` around the test; the client sends an admin's token."""
     with TestClient(create_app(container)) as test_client:
         test_client.headers.update(bearer_headers(container, role=Role.ADMIN))
         yield test_client

@@ -45,9 +45,9 @@ def test_filters_apply_as_on_the_job_list(client, embedded):
 
 
 def test_salary_filters_need_a_currency(client, embedded):
-    """A salary bound without a currency is refused with 400, as on the job list."""
+    """A salary bound without a currency is refused (422: the body is unusable)."""
     response = client.post(URL, json={"q": "python", "salary_min": 50000})
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "currency"
 
 
@@ -63,8 +63,8 @@ def test_salary_filters_need_a_currency(client, embedded):
     ],
 )
 def test_bad_bodies_are_refused(client, embedded, body):
-    """Blank text, a limit out of 1..100, unknown or missing fields answer 400."""
-    assert client.post(URL, json=body).status_code == 400
+    """Blank text, a limit out of 1..100, unknown or missing fields answer 422."""
+    assert client.post(URL, json=body).status_code == 422
 
 
 def test_needs_a_signed_in_user(anonymous_client, embedded):

@@ -1,5 +1,6 @@
 -- Profiles: one per user, with contact details and the job preferences that drive matching.
--- depends: 0004.ingestion-runs
+-- Deleting a user deletes its profile.
+-- depends: 0005.users
 
 CREATE TABLE profiles (
     user_id     uuid        NOT NULL,
@@ -18,6 +19,7 @@ CREATE TABLE profiles (
     preferences jsonb       NOT NULL DEFAULT '{}',
     updated_at  timestamptz NOT NULL,
     CONSTRAINT profiles_pkey PRIMARY KEY (user_id),
+    CONSTRAINT profiles_user_id_fkey FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE,
     CONSTRAINT profiles_name_length_check CHECK (char_length(name) <= 200),
     CONSTRAINT profiles_headline_length_check CHECK (char_length(headline) <= 300),
     CONSTRAINT profiles_email_length_check CHECK (char_length(email) <= 254),

@@ -1,0 +1,886 @@
+"""Vector search benchmark: pgvector HNSW against a numpy exact scan of the same vectors.
+
+Run ``python -m benchmarks.vectors --size 100000`` (and ``--size 1000000 --kind clustered``). Each
+run starts its own embedded PostgreSQL in a temporary directory (tuned for the run, see
+``SERVER_SETTINGS``), loads a generated corpus with binary COPY, builds the HNSW index, and measures
+in the same run, on the same vectors:
+
+- bulk load: COPY time, index build time and size (and, with ``--incremental``, COPY into a table
+  whose index already exists, which is what the application's own inserts pay);
+- recall@10 of the shipped approximate search against exact top-10 (numpy, float32), and the
+  recall/latency curve over ``hnsw.ef_search``;
+- single-client p50/p95 latency of ``PostgresJobRetriever.nearest`` (the vector path of retrieval,
+  through the pool, as the application calls it): unfiltered, and with filters matching about 10%
+  (a country) and 1% (a category) of the jobs, with the rows returned and recall;
+- the baseline: a numpy exact scan (``X @ q`` + top-k) of the same float32 vectors, 2 BLAS threads.
+
+Vectors come from one of two generators (``--kind``):
+
+- ``hash``: the local ``HashingEmbedder`` at ``--dims`` dimensions over synthetic postings made
+  from the shipped demo corpus (each one mostly sentences of one demo posting, shuffled, plus some
+  of another; realistic lengths), queries being held-out postings from the same generator;
+- ``clustered``: random unit vectors around 2,000 random centres (what embedding 1M texts on two
+  cores would otherwise take ~15 minutes to produce), queries drawn the same way.
+
+Results go to ``benchmarks/results/vectors-<size>-<kind>.json``; ``docs/benchmarks-vectors.md`` is
+re-rendered from every result file present. Not part of the test suite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import math
+import multiprocessing
+import os
+import platform
+import random
+import re
+import shutil
+import statistics
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from importlib import metadata, resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import psycopg
+from psycopg import sql
+
+from jobraker_adapters.embedded import embedded_postgres
+from jobraker_adapters.embedders.hashing import HashingEmbedder
+from jobraker_adapters.postgres.embeddings import (
+    HNSW_EF_CONSTRUCTION,
+    HNSW_M,
+    VectorColumn,
+)
+from jobraker_adapters.postgres.migrations import apply_migrations
+from jobraker_adapters.postgres.pool import open_pool
+from jobraker_adapters.postgres.retrieval import (
+    DEFAULT_EF_SEARCH,
+    DEFAULT_EXACT_THRESHOLD,
+    PostgresJobRetriever,
+)
+from jobraker_adapters.settings import Settings
+from jobraker_core.jobs.model import JobQuery
+from jobraker_core.matching.embedding import EmbeddingSpec
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "benchmarks" / "results"
+DOC = ROOT / "docs" / "benchmarks-vectors.md"
+
+COUNTRIES = ["GB", "US", "DE", "FR", "NL", "ES", "IT", "SE", "PL", "IE"]  # 10% each
+CATEGORIES = [f"Category {n:02d}" for n in range(100)]  # 1% each
+K = 10
+SEEN = datetime(2026, 1, 1, tzinfo=UTC)
+
+SERVER_SETTINGS = {
+    "shared_buffers": "6GB",
+    "effective_cache_size": "16GB",
+    "maintenance_work_mem": "4GB",
+    "max_parallel_maintenance_workers": "1",
+    "work_mem": "64MB",
+    "jit": "off",
+    "fsync": "off",
+    "synchronous_commit": "off",
+    "full_page_writes": "off",
+    "max_wal_size": "8GB",
+    "checkpoint_timeout": "30min",
+}
+"""The benchmark server: enough buffers for table and index, a build that fits in memory, one
+parallel build worker (two cores), no JIT. Durability is off: a throwaway load."""
+
+
+# ----------------------------------------------------------------------------- corpus
+
+
+def _demo_postings() -> list[dict[str, Any]]:
+    text = (resources.files("jobraker_adapters.sources") / "data" / "demo_jobs.jsonl").read_text(
+        encoding="utf-8"
+    )
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+_SENTENCE = re.compile(r"(?<=[.!?])\s+")
+
+
+def synthetic_texts(count: int, seed: int) -> list[str]:
+    """Make ``count`` synthetic postings with realistic lengths.
+
+    Each is mostly the shuffled sentences of one demo posting, plus a few of another, under the
+    first one's title with a seniority prefix.
+    """
+    base = _demo_postings()
+    sentences = [
+        [s for s in _SENTENCE.split(str(p.get("description") or "")) if len(s) > 20] or ["Work."]
+        for p in base
+    ]
+    levels = ["", "Senior ", "Junior ", "Lead ", "Principal ", "Staff "]
+    rng = random.Random(seed)
+    texts = []
+    for _ in range(count):
+        topic = rng.randrange(len(base))
+        other = rng.randrange(len(base))
+        own = sentences[topic]
+        picked = rng.sample(own, max(1, int(len(own) * rng.uniform(0.5, 0.9))))
+        picked += rng.sample(sentences[other], min(len(sentences[other]), rng.randint(1, 3)))
+        rng.shuffle(picked)
+        title = f"{rng.choice(levels)}{base[topic].get('title') or 'Job'}"
+        texts.append(f"{title}\n{base[topic].get('company') or ''}\n" + " ".join(picked))
+    return texts
+
+
+def _embed_chunk(args: tuple[list[str], int]) -> np.ndarray:
+    texts, dims = args
+    return np.asarray(HashingEmbedder(dims).embed(texts), dtype=np.float32)
+
+
+def hash_vectors(texts: Sequence[str], dims: int) -> np.ndarray:
+    """Embed with the local hashing embedder on every core."""
+    chunk = 2000
+    jobs = [(list(texts[i : i + chunk]), dims) for i in range(0, len(texts), chunk)]
+    with multiprocessing.get_context("fork").Pool(os.cpu_count() or 1) as pool:
+        parts = pool.map(_embed_chunk, jobs)
+    return np.concatenate(parts)
+
+
+def clustered_vectors(
+    count: int, dims: int, rng: np.random.Generator, centres: np.ndarray
+) -> np.ndarray:
+    """Unit vectors around random centres (noise sized so neighbours share a centre)."""
+    which = rng.integers(0, len(centres), size=count)
+    out = np.empty((count, dims), dtype=np.float32)
+    step = 100_000
+    for start in range(0, count, step):
+        stop = min(count, start + step)
+        block = centres[which[start:stop]] + rng.normal(0, 0.09, size=(stop - start, dims))
+        out[start:stop] = block / np.linalg.norm(block, axis=1, keepdims=True)
+    return out
+
+
+def make_corpus(
+    size: int, dims: int, kind: str, queries: int
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """Return the job vectors, the query vectors and the seconds it took to make them."""
+    started = time.perf_counter()
+    if kind == "hash":
+        corpus = hash_vectors(synthetic_texts(size, seed=1), dims)
+        asked = hash_vectors(synthetic_texts(queries, seed=2), dims)
+    else:
+        rng = np.random.default_rng(1)
+        centres = rng.normal(0, 1, size=(2000, dims))
+        centres /= np.linalg.norm(centres, axis=1, keepdims=True)
+        corpus = clustered_vectors(size, dims, rng, centres)
+        asked = clustered_vectors(queries, dims, np.random.default_rng(2), centres)
+    return corpus, asked, time.perf_counter() - started
+
+
+# ----------------------------------------------------------------------------- server
+
+
+@contextmanager
+def tuned_postgres(directory: Path) -> Iterator[str]:
+    """Start an embedded PostgreSQL with ``SERVER_SETTINGS`` (set, then restarted)."""
+    pgdata = directory / "pg"
+    with embedded_postgres(pgdata) as url, psycopg.connect(url, autocommit=True) as conn:
+        for name, value in SERVER_SETTINGS.items():
+            conn.execute(sql.SQL("ALTER SYSTEM SET {} = {}").format(sql.Identifier(name), value))
+    with embedded_postgres(pgdata) as url:
+        yield url
+
+
+# ----------------------------------------------------------------------------- load
+
+
+def load(
+    url: str, spec: EmbeddingSpec, vectors: np.ndarray, *, index_first: bool, m: int, efc: int
+) -> dict[str, float]:
+    """COPY jobs and vectors (binary), then build the index (or build it first); time both."""
+    count = len(vectors)
+    rng = np.random.default_rng(7)
+    countries = rng.integers(0, len(COUNTRIES), size=count)
+    categories = rng.integers(0, len(CATEGORIES), size=count)
+    ids = [uuid.UUID(int=int(n) + 1) for n in rng.permutation(count)]
+    column = VectorColumn(spec)
+    timings: dict[str, float] = {}
+    with psycopg.connect(url, autocommit=True) as conn:
+        from pgvector.psycopg import register_vector  # noqa: PLC0415
+
+        register_vector(conn)
+        conn.execute("TRUNCATE jobs CASCADE")
+        conn.execute("DELETE FROM embedding_models")
+        conn.execute(
+            "INSERT INTO embedding_models (model_id, dimensions, index_name, active)"
+            " VALUES (%s, %s, %s, true)",
+            (spec.model_id, spec.dimensions, column.index_name),
+        )
+        conn.execute(sql.SQL("DROP INDEX IF EXISTS {}").format(sql.Identifier(column.index_name)))
+        started = time.perf_counter()
+        with conn.cursor().copy(
+            "COPY jobs (id, key, source, source_id, title, company, description, country_code,"
+            " category, first_seen, last_seen) FROM STDIN WITH (FORMAT BINARY)"
+        ) as copy:
+            copy.set_types(
+                [
+                    "uuid",
+                    "text",
+                    "text",
+                    "text",
+                    "text",
+                    "text",
+                    "text",
+                    "text",
+                    "text",
+                    "timestamptz",
+                    "timestamptz",
+                ]
+            )
+            for n in range(count):
+                copy.write_row(
+                    (
+                        ids[n],
+                        f"bench:{n}",
+                        "bench",
+                        str(n),
+                        f"Job {n}",
+                        f"Company {n % 997}",
+                        "A generated posting.",
+                        COUNTRIES[countries[n]],
+                        CATEGORIES[categories[n]],
+                        SEEN,
+                        SEEN,
+                    )
+                )
+        timings["copy_jobs_s"] = time.perf_counter() - started
+        if index_first:
+            conn.execute(column.create_index_sql(m=m, ef_construction=efc))
+        started = time.perf_counter()
+        with conn.cursor().copy(
+            "COPY job_embeddings (job_id, model_id, content_hash, job_seen_at, embedding)"
+            " FROM STDIN WITH (FORMAT BINARY)"
+        ) as copy:
+            copy.set_types(["uuid", "text", "text", "timestamptz", "vector"])
+            digest = "0" * 64
+            for n in range(count):
+                copy.write_row((ids[n], spec.model_id, digest, SEEN, vectors[n]))
+        timings["copy_vectors_s"] = time.perf_counter() - started
+        if not index_first:
+            started = time.perf_counter()
+            conn.execute(column.create_index_sql(m=m, ef_construction=efc))
+            timings["index_build_s"] = time.perf_counter() - started
+        conn.execute("VACUUM ANALYZE jobs")
+        conn.execute("VACUUM ANALYZE job_embeddings")
+        sizes = conn.execute(
+            "SELECT pg_total_relation_size('job_embeddings') - pg_indexes_size('job_embeddings'),"
+            " pg_relation_size(%s::regclass), pg_total_relation_size('jobs')",
+            (column.index_name,),
+        ).fetchone()
+    if sizes is None:
+        raise RuntimeError("no sizes")
+    timings["vectors_table_bytes"] = float(sizes[0])
+    timings["index_bytes"] = float(sizes[1])
+    timings["jobs_table_bytes"] = float(sizes[2])
+    timings["ids"] = ids  # type: ignore[assignment]
+    timings["countries"] = countries  # type: ignore[assignment]
+    timings["categories"] = categories  # type: ignore[assignment]
+    return timings
+
+
+def rebuild_index(url: str, spec: EmbeddingSpec, m: int, efc: int) -> dict[str, float]:
+    """Drop and rebuild the model's index with other parameters; time and size it."""
+    column = VectorColumn(spec)
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP INDEX IF EXISTS {}").format(sql.Identifier(column.index_name)))
+        started = time.perf_counter()
+        conn.execute(column.create_index_sql(m=m, ef_construction=efc))
+        seconds = time.perf_counter() - started
+        row = conn.execute("SELECT pg_relation_size(%s::regclass)", (column.index_name,)).fetchone()
+    if row is None:
+        raise RuntimeError("no index size")
+    return {"index_build_s": seconds, "index_bytes": float(row[0])}
+
+
+def prewarm(url: str, spec: EmbeddingSpec) -> None:
+    """Load the vectors, their index and the jobs into shared buffers."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("CREATE EXTENSION IF NOT EXISTS pg_prewarm")
+        for relation in (
+            "job_embeddings",
+            VectorColumn(spec).index_name,
+            "jobs",
+            "jobs_pkey",
+            "job_embeddings_pkey",
+            "jobs_country_code_idx",
+            "jobs_category_idx",
+        ):
+            conn.execute("SELECT pg_prewarm(%s::regclass)", (relation,))
+
+
+# ----------------------------------------------------------------------------- measure
+
+
+def exact_topk(matrix: np.ndarray, query: np.ndarray, k: int = K) -> np.ndarray:
+    """Indices of the ``k`` rows most similar to ``query`` (unit vectors: dot = cosine)."""
+    scores = matrix @ query
+    top = np.argpartition(-scores, k)[:k]
+    return top[np.argsort(-scores[top])]
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """The ``q``-th percentile (nearest rank) of ``values``."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(q / 100 * len(ordered)) - 1)]
+
+
+def summarise(latencies: Sequence[float]) -> dict[str, float]:
+    """p50, p95 and mean, in milliseconds."""
+    return {
+        "p50_ms": percentile(latencies, 50) * 1000,
+        "p95_ms": percentile(latencies, 95) * 1000,
+        "mean_ms": statistics.fmean(latencies) * 1000,
+    }
+
+
+def time_numpy(matrix: np.ndarray, queries: np.ndarray) -> dict[str, float]:
+    """Latency of the numpy exact scan (after one warm-up pass)."""
+    for query in queries[:5]:
+        exact_topk(matrix, query)
+    latencies = []
+    for query in queries:
+        started = time.perf_counter()
+        exact_topk(matrix, query)
+        latencies.append(time.perf_counter() - started)
+    return summarise(latencies)
+
+
+def run_queries(
+    search: Callable[[np.ndarray, JobQuery], list[Any]],
+    queries: np.ndarray,
+    filters: Callable[[int], JobQuery],
+    truth: Callable[[int], set[uuid.UUID]],
+) -> dict[str, float]:
+    """Latency, recall@10 and rows returned of ``search`` over the queries (after a warm-up)."""
+    for n in range(min(10, len(queries))):
+        search(queries[n], filters(n))
+    latencies, recalls, full = [], [], 0
+    for n, query in enumerate(queries):
+        started = time.perf_counter()
+        hits = search(query, filters(n))
+        latencies.append(time.perf_counter() - started)
+        found = {hit.job_id for hit in hits}
+        recalls.append(len(found & truth(n)) / K)
+        full += len(hits) == K
+    return {
+        **summarise(latencies),
+        "recall": statistics.fmean(recalls),
+        "full_share": full / len(queries),
+        "queries": float(len(queries)),
+    }
+
+
+def measure(
+    url: str,
+    spec: EmbeddingSpec,
+    *,
+    vectors: np.ndarray,
+    queries: np.ndarray,
+    loaded: dict[str, Any],
+    ef_values: Sequence[int],
+    tmp: Path,
+) -> dict[str, Any]:
+    """Every latency and recall figure of one loaded corpus."""
+    ids: list[uuid.UUID] = loaded["ids"]
+    countries: np.ndarray = loaded["countries"]
+    categories: np.ndarray = loaded["categories"]
+    by_country = {c: np.flatnonzero(countries == c) for c in range(len(COUNTRIES))}
+    by_category = {c: np.flatnonzero(categories == c) for c in range(len(CATEGORIES))}
+
+    def truth_all(n: int) -> set[uuid.UUID]:
+        return {ids[i] for i in exact_topk(vectors, queries[n])}
+
+    def subset_truth(
+        groups: dict[int, np.ndarray], pick: Callable[[int], int]
+    ) -> Callable[[int], set[uuid.UUID]]:
+        def truth(n: int) -> set[uuid.UUID]:
+            rows = groups[pick(n)]
+            return {ids[rows[i]] for i in exact_topk(vectors[rows], queries[n])}
+
+        return truth
+
+    country_of = lambda n: n % len(COUNTRIES)  # noqa: E731
+    category_of = lambda n: (n * 7) % len(CATEGORIES)  # noqa: E731
+    unfiltered = lambda _n: JobQuery()  # noqa: E731
+    by_c = lambda n: JobQuery(country=COUNTRIES[country_of(n)])  # noqa: E731
+    by_cat = lambda n: JobQuery(category=CATEGORIES[category_of(n)])  # noqa: E731
+
+    results: dict[str, Any] = {}
+    results["numpy_unfiltered"] = time_numpy(vectors, queries)
+    subsets10 = {c: np.ascontiguousarray(vectors[rows]) for c, rows in by_country.items()}
+    subsets1 = {c: np.ascontiguousarray(vectors[rows]) for c, rows in by_category.items()}
+    results["numpy_10pct"] = _time_subsets(subsets10, queries, country_of)
+    results["numpy_1pct"] = _time_subsets(subsets1, queries, category_of)
+
+    settings = Settings(
+        data_dir=tmp,
+        database_url=url,
+        db_pool_min=1,
+        db_pool_max=2,
+        db_pool_timeout=30.0,
+        db_statement_timeout_ms=600_000,
+    )
+    pool_gen = open_pool(url, settings)
+    pool = next(pool_gen)
+    pool.wait(timeout=30)
+    try:
+        truth10 = subset_truth(by_country, country_of)
+        truth1 = subset_truth(by_category, category_of)
+        sweep = {}
+        for ef in ef_values:
+            retriever = PostgresJobRetriever(pool, spec, ef_search=ef)
+            sweep[str(ef)] = run_queries(
+                lambda q, f, r=retriever: r.nearest(q, f, K), queries, unfiltered, truth_all
+            )
+        results["hnsw_unfiltered_by_ef_search"] = sweep
+        shipped = PostgresJobRetriever(pool, spec)
+        iterative = PostgresJobRetriever(pool, spec, exact_threshold=0, fallback_to_exact=False)
+        results["hnsw_unfiltered"] = sweep.get(str(DEFAULT_EF_SEARCH)) or run_queries(
+            lambda q, f: shipped.nearest(q, f, K), queries, unfiltered, truth_all
+        )
+        for name, filters, truth, groups in (
+            ("10pct", by_c, truth10, by_country),
+            ("1pct", by_cat, truth1, by_category),
+        ):
+            results[f"shipped_{name}"] = run_queries(
+                lambda q, f: shipped.nearest(q, f, K), queries, filters, truth
+            )
+            smallest = min(len(rows) for rows in groups.values())
+            results[f"shipped_{name}"]["path"] = (
+                "exact (filter passes <= threshold)"
+                if smallest <= DEFAULT_EXACT_THRESHOLD
+                else "HNSW iterative scan"
+            )
+            results[f"iterative_{name}"] = run_queries(
+                lambda q, f: iterative.nearest(q, f, K), queries, filters, truth
+            )
+        few = queries[: min(20, len(queries))]
+        results["postgres_exact_unfiltered"] = run_queries(
+            lambda q, f: shipped.nearest(q, f, K, exact=True), few, unfiltered, truth_all
+        )
+    finally:
+        pool_gen.close()
+    return results
+
+
+def _time_subsets(
+    subsets: dict[int, np.ndarray], queries: np.ndarray, pick: Callable[[int], int]
+) -> dict[str, float]:
+    latencies = []
+    for n, query in enumerate(queries):
+        matrix = subsets[pick(n)]
+        started = time.perf_counter()
+        exact_topk(matrix, query)
+        latencies.append(time.perf_counter() - started)
+    return summarise(latencies)
+
+
+# ----------------------------------------------------------------------------- report
+
+
+def machine() -> dict[str, str]:
+    """What the numbers were measured on."""
+    cpu = "unknown"
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    return {
+        "cpu": cpu,
+        "cores": str(os.cpu_count()),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "numpy": np.__version__,
+        "psycopg": metadata.version("psycopg"),
+        "pgvector_python": metadata.version("pgvector"),
+        "load_average": " ".join(f"{x:.1f}" for x in os.getloadavg()),
+    }
+
+
+def _ms(value: float) -> str:
+    return f"{value:.2f}" if value < 100 else f"{value:.0f}"
+
+
+def _mb(value: float) -> str:
+    return f"{value / 2**20:,.0f} MB"
+
+
+def _header(result: dict[str, Any]) -> list[str]:
+    env, params = result["machine"], result["params"]
+    server = result["server"]
+    settings = ", ".join(f"{k}={v}" for k, v in server["settings"].items())
+    return [
+        f"## {params['size']:,} jobs x {params['dims']} dimensions, `{params['kind']}` vectors",
+        "",
+        (
+            f"Run {result['finished']} on {env['cpu']} ({env['cores']} cores, shared; load "
+            f"average at start {env['load_average']}); PostgreSQL {server['postgres']}, "
+            f"pgvector {server['pgvector']}, pgvector-python {env['pgvector_python']}, "
+            f"psycopg {env['psycopg']}, numpy {env['numpy']}, Python {env['python']}."
+        ),
+        "",
+        (
+            f"- Vectors: {result['vectors_note']} (made in {params['generate_s']:.0f} s); "
+            f"{params['queries']} queries; k = {K}."
+        ),
+        (
+            f"- HNSW: m = {params['m']}, ef_construction = {params['ef_construction']}, cosine; "
+            f"shipped `hnsw.ef_search` = {params['ef_search_shipped']}; exact path for filters "
+            f"passed by at most {params['exact_threshold']:,} jobs."
+        ),
+        f"- Server: {settings}; relations prewarmed (pg_prewarm).",
+        (
+            "- Filters: 10% = one of 10 countries (`country`), 1% = one of 100 categories "
+            "(`category`), rotating per query; the truth for each is numpy's exact top-10 within "
+            "the filtered rows."
+        ),
+        (
+            "- Latency is single-client wall time of `PostgresJobRetriever.nearest` (pool "
+            "checkout, settings, query, rows to Python), after 10 warm-up queries."
+        ),
+        "",
+    ]
+
+
+def _load_table(result: dict[str, Any]) -> list[str]:
+    load_ = result["load"]
+    lines = [
+        "### Bulk load",
+        "",
+        "| step | time | size |",
+        "|---|---|---|",
+        f"| COPY jobs (binary) | {load_['copy_jobs_s']:.1f} s | {_mb(load_['jobs_table_bytes'])} |",
+        (
+            f"| COPY vectors (binary) | {load_['copy_vectors_s']:.1f} s | "
+            f"{_mb(load_['vectors_table_bytes'])} |"
+        ),
+        f"| HNSW index build | {load_['index_build_s']:.1f} s | {_mb(load_['index_bytes'])} |",
+    ]
+    if "incremental" in result:
+        inc = result["incremental"]["copy_vectors_s"]
+        bulk = load_["copy_vectors_s"] + load_["index_build_s"]
+        lines += [
+            f"| COPY vectors into a table whose index exists (incremental) | {inc:.1f} s | — |",
+            "",
+            f"Incremental / (COPY then build) = {inc / bulk:.2f}.",
+        ]
+    if result.get("build_sweep"):
+        lines += [
+            "",
+            "### Index parameters (build time, size, recall@10 at ef_search 40 and shipped)",
+            "",
+            "| m | ef_construction | build | size | recall@10, ef 40 | recall@10, shipped ef |",
+            "|---|---|---|---|---|---|",
+        ]
+        lines += [
+            f"| {row['m']} | {row['ef_construction']} | {row['index_build_s']:.1f} s | "
+            f"{_mb(row['index_bytes'])} | {row['recall_ef40']:.3f} | {row['recall_shipped']:.3f} |"
+            for row in result["build_sweep"]
+        ]
+    return [*lines, ""]
+
+
+def _latency_tables(result: dict[str, Any]) -> list[str]:
+    m, params = result["measure"], result["params"]
+    numpy_p95 = m["numpy_unfiltered"]["p95_ms"]
+    lines = [
+        "### Recall and latency over `hnsw.ef_search` (unfiltered)",
+        "",
+        "| ef_search | recall@10 | p50 ms | p95 ms | p95 / numpy p95 |",
+        "|---|---|---|---|---|",
+    ]
+    lines += [
+        f"| {ef} | {row['recall']:.3f} | {_ms(row['p50_ms'])} | {_ms(row['p95_ms'])} | "
+        f"{row['p95_ms'] / numpy_p95:.3f} |"
+        for ef, row in m["hnsw_unfiltered_by_ef_search"].items()
+    ]
+    unf = m["hnsw_unfiltered"]
+    rows = [
+        ("unfiltered", f"HNSW, ef_search {params['ef_search_shipped']}", unf, "unfiltered"),
+        ("10% filter", m["shipped_10pct"]["path"], m["shipped_10pct"], "10pct"),
+        ("10% filter", "HNSW iterative scan only", m["iterative_10pct"], "10pct"),
+        ("1% filter", m["shipped_1pct"]["path"], m["shipped_1pct"], "1pct"),
+        ("1% filter", "HNSW iterative scan only", m["iterative_1pct"], "1pct"),
+        ("unfiltered", "exact scan in PostgreSQL", m["postgres_exact_unfiltered"], "unfiltered"),
+    ]
+    lines += [
+        "",
+        "### Single-client latency, recall and rows returned (k = 10)",
+        "",
+        (
+            "| query | path | recall@10 | 10 rows | p50 ms | p95 ms | numpy p50 / p95 ms "
+            "| p95 / numpy p95 | p95 / unfiltered p95 |"
+        ),
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for name, path, row, base_name in rows:
+        base = m[f"numpy_{base_name}"]
+        lines.append(
+            f"| {name} | {path} | {row['recall']:.3f} | {row['full_share']:.1%} | "
+            f"{_ms(row['p50_ms'])} | {_ms(row['p95_ms'])} | {_ms(base['p50_ms'])} / "
+            f"{_ms(base['p95_ms'])} | {row['p95_ms'] / base['p95_ms']:.3f} | "
+            f"{row['p95_ms'] / unf['p95_ms']:.2f} |"
+        )
+    return [*lines, ""]
+
+
+def _targets(result: dict[str, Any]) -> list[str]:
+    m, load_ = result["measure"], result["load"]
+    unf, f10, f1 = m["hnsw_unfiltered"], m["shipped_10pct"], m["shipped_1pct"]
+    numpy_p95 = m["numpy_unfiltered"]["p95_ms"]
+    lines = [
+        "### Against the targets (performance.md)",
+        "",
+        (
+            "- search-recall (unfiltered recall@10 >= 0.95 at the shipped ef_search): "
+            f"**{unf['recall']:.3f}**."
+        ),
+        (
+            f"- search-latency (HNSW p95 <= 1/10 of numpy's p95): **{unf['p95_ms']:.2f} ms vs "
+            f"{numpy_p95:.2f} ms = {unf['p95_ms'] / numpy_p95:.3f}**."
+        ),
+        (
+            "- search-filtered 10% (10 rows in >= 99%, recall >= 0.95, p95 <= 2x unfiltered): "
+            f"**{f10['full_share']:.1%}, {f10['recall']:.3f}, "
+            f"{f10['p95_ms'] / unf['p95_ms']:.2f}x**."
+        ),
+        (
+            "- search-filtered 1% (10 rows in >= 99%, recall >= 0.90, p95 <= 5x unfiltered): "
+            f"**{f1['full_share']:.1%}, {f1['recall']:.3f}, {f1['p95_ms'] / unf['p95_ms']:.2f}x**."
+        ),
+        (
+            f"- bulk-load: COPY {load_['copy_vectors_s']:.0f} s + HNSW build "
+            f"{load_['index_build_s']:.0f} s ({load_['index_build_s'] / 60:.1f} min)."
+        ),
+    ]
+    if "incremental" in result:
+        inc = result["incremental"]["copy_vectors_s"]
+        bulk = load_["copy_vectors_s"] + load_["index_build_s"]
+        lines.append(
+            f"- Loading into an existing index instead: {inc:.0f} s = {inc / bulk:.2f}x "
+            "COPY-then-build."
+        )
+    return [*lines, ""]
+
+
+def render(results: list[dict[str, Any]]) -> str:
+    """The markdown report of every result file."""
+    lines = [
+        "# Vector search benchmark (pgvector HNSW vs numpy exact scan)",
+        "",
+        (
+            "Generated by `python -m benchmarks.vectors` from `benchmarks/results/vectors-*.json`; "
+            "every number is measured in one run per corpus, on the machine named. Re-run after "
+            "changing the retrieval SQL, the index parameters or the server settings."
+        ),
+        "",
+    ]
+    for result in results:
+        lines += _header(result) + _load_table(result) + _latency_tables(result)
+        lines += _targets(result)
+    return "\n".join(lines) + "\n"
+
+
+def write_report() -> None:
+    """Re-render the markdown from every result file."""
+    files = sorted(
+        RESULTS.glob("vectors-*.json"),
+        key=lambda p: (json.loads(p.read_text())["params"]["size"], p.name),
+    )
+    DOC.write_text(render([json.loads(p.read_text()) for p in files]), encoding="utf-8")
+
+
+# ----------------------------------------------------------------------------- main
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    """One corpus: generate, load, build, measure."""
+    dims = args.dims
+    spec = EmbeddingSpec(f"bench-{args.kind}:{dims}", dims)
+    print(f"generating {args.size:,} {args.kind} vectors of {dims} dimensions ...", flush=True)
+    vectors, queries, generate_s = make_corpus(args.size, dims, args.kind, args.queries)
+    print(f"  {generate_s:.0f} s", flush=True)
+    tmp = Path(tempfile.mkdtemp(prefix="jobraker-bench-vectors-"))
+    result: dict[str, Any] = {
+        "machine": machine(),
+        "params": {
+            "size": args.size,
+            "dims": dims,
+            "kind": args.kind,
+            "queries": args.queries,
+            "m": args.m,
+            "ef_construction": args.ef_construction,
+            "ef_search_shipped": DEFAULT_EF_SEARCH,
+            "exact_threshold": DEFAULT_EXACT_THRESHOLD,
+            "generate_s": generate_s,
+        },
+        "vectors_note": (
+            "HashingEmbedder (local default, feature hashing) over synthetic postings built from "
+            "the demo corpus"
+            if args.kind == "hash"
+            else "random unit vectors around 2,000 random centres (Gaussian noise sigma = 0.09 per "
+            "dimension), not embedded text"
+        ),
+    }
+    try:
+        with tuned_postgres(tmp) as url:
+            apply_migrations(url)
+            with psycopg.connect(url, autocommit=True) as conn:
+                version = conn.execute("SHOW server_version").fetchone()
+                ext = conn.execute(
+                    "SELECT extversion FROM pg_extension WHERE extname = 'vector'"
+                ).fetchone()
+                settings = {
+                    name: conn.execute(sql.SQL("SHOW {}").format(sql.Identifier(name))).fetchone()[
+                        0
+                    ]  # type: ignore[index]
+                    for name in SERVER_SETTINGS
+                }
+            result["server"] = {
+                "postgres": version[0] if version else "?",
+                "pgvector": ext[0] if ext else "?",
+                "settings": settings,
+            }
+            if args.incremental:
+                print("loading with the index in place (incremental) ...", flush=True)
+                inc = load(url, spec, vectors, index_first=True, m=args.m, efc=args.ef_construction)
+                result["incremental"] = {"copy_vectors_s": inc["copy_vectors_s"]}
+                print(f"  {inc['copy_vectors_s']:.0f} s", flush=True)
+            print("loading (COPY, then build) ...", flush=True)
+            loaded = load(url, spec, vectors, index_first=False, m=args.m, efc=args.ef_construction)
+            result["load"] = {k: v for k, v in loaded.items() if isinstance(v, float)}
+            print(
+                f"  copy {loaded['copy_vectors_s']:.0f} s, build {loaded['index_build_s']:.0f} s",
+                flush=True,
+            )
+            if args.build_sweep:
+                result["build_sweep"] = build_sweep(
+                    url,
+                    spec,
+                    vectors=vectors,
+                    queries=queries,
+                    loaded=loaded,
+                    args=args,
+                    tmp=tmp,
+                )
+            prewarm(url, spec)
+            print("measuring ...", flush=True)
+            result["measure"] = measure(
+                url,
+                spec,
+                vectors=vectors,
+                queries=queries,
+                loaded=loaded,
+                ef_values=[int(x) for x in args.ef_search.split(",")],
+                tmp=tmp,
+            )
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    result["finished"] = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return result
+
+
+def build_sweep(
+    url: str,
+    spec: EmbeddingSpec,
+    *,
+    vectors: np.ndarray,
+    queries: np.ndarray,
+    loaded: dict[str, Any],
+    args: argparse.Namespace,
+    tmp: Path,
+) -> list[dict[str, Any]]:
+    """Build time, size and recall for a few (m, ef_construction), ending on the shipped one."""
+    ids: list[uuid.UUID] = loaded["ids"]
+    few = queries[: min(100, len(queries))]
+    truth = [{ids[i] for i in exact_topk(vectors, q)} for q in few]
+    rows = []
+    settings = Settings(
+        data_dir=tmp,
+        database_url=url,
+        db_pool_min=1,
+        db_pool_max=1,
+        db_pool_timeout=30.0,
+        db_statement_timeout_ms=3_600_000,
+    )
+    configs = [(8, 32), (16, 128), (24, 96), (args.m, args.ef_construction)]
+    for m, efc in configs:
+        print(f"  index m={m} ef_construction={efc} ...", flush=True)
+        built = rebuild_index(url, spec, m, efc)
+        pool_gen = open_pool(url, settings)
+        pool = next(pool_gen)
+        try:
+            recalls = {}
+            for ef in (40, DEFAULT_EF_SEARCH):
+                retriever = PostgresJobRetriever(pool, spec, ef_search=ef)
+                found = [{h.job_id for h in retriever.nearest(q, JobQuery(), K)} for q in few]
+                recalls[ef] = statistics.fmean(
+                    len(f & t) / K for f, t in zip(found, truth, strict=True)
+                )
+        finally:
+            pool_gen.close()
+        rows.append(
+            {
+                "m": m,
+                "ef_construction": efc,
+                **built,
+                "recall_ef40": recalls[40],
+                "recall_shipped": recalls[DEFAULT_EF_SEARCH],
+            }
+        )
+        print(f"    {built['index_build_s']:.0f} s, recall {recalls}", flush=True)
+    return rows
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse the arguments, run one corpus, write its results and the report."""
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.vectors", description=__doc__.splitlines()[0]
+    )
+    parser.add_argument("--size", type=int, default=100_000)
+    parser.add_argument("--dims", type=int, default=384)
+    parser.add_argument("--kind", choices=["hash", "clustered"], default="hash")
+    parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--m", type=int, default=HNSW_M)
+    parser.add_argument("--ef-construction", type=int, default=HNSW_EF_CONSTRUCTION)
+    parser.add_argument("--ef-search", default="20,40,64,100,200")
+    parser.add_argument(
+        "--incremental",
+        action="store_true",
+        help="also time COPY into a table whose index already exists",
+    )
+    parser.add_argument(
+        "--build-sweep",
+        action="store_true",
+        help="also build the index with other (m, ef_construction) values",
+    )
+    parser.add_argument("--report-only", action="store_true", help="only re-render the report")
+    args = parser.parse_args(argv)
+    if not args.report_only:
+        result = run(args)
+        RESULTS.mkdir(parents=True, exist_ok=True)
+        out = RESULTS / f"vectors-{args.size}-{args.kind}.json"
+        out.write_text(json.dumps(result, indent=2, default=str), encoding="utf-8")
+        print(f"wrote {out}")
+    write_report()
+    print(f"wrote {DOC}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

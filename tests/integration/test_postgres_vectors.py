@@ -1,0 +1,291 @@
+"""pgvector on the test PostgreSQL: indexes per model, iterative scans, re-index, the cache."""
+
+from __future__ import annotations
+
+import math
+import random
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import attrs
+import psycopg
+import pytest
+from psycopg import sql
+from psycopg.conninfo import make_conninfo
+
+from jobraker_adapters.embedders.hashing import HashingEmbedder
+from jobraker_adapters.postgres.embeddings import (
+    PostgresJobEmbeddingRepository,
+    VectorColumn,
+    ensure_vector_types,
+)
+from jobraker_adapters.postgres.jobs import job_filter_sql
+from jobraker_adapters.postgres.pool import open_pool
+from jobraker_adapters.postgres.retrieval import PostgresJobRetriever
+from jobraker_adapters.postgres.uow import PostgresUnitOfWorkFactory
+from jobraker_adapters.settings import Settings
+from jobraker_core.errors import ConfigurationError
+from jobraker_core.jobs.model import JobDraft, JobPosting, JobQuery
+from jobraker_core.matching.embedding import EmbeddingSpec, content_hash
+from jobraker_core.matching.retrieval import JobEmbedding, job_embedding_text
+from jobraker_core.matching.use_cases_index import (
+    EmbeddingCounts,
+    EmbedJobs,
+    ReindexJobs,
+)
+
+pytestmark = pytest.mark.integration
+
+SEEN = datetime(2026, 2, 1, 8, 0, tzinfo=UTC)
+
+
+def with_database(database_url: str, name: str) -> str:
+    """``database_url`` naming another database on the same server."""
+    return make_conninfo(database_url, dbname=name)
+
+
+def job(title: str, *, category: str | None = None, description: str = "Work.") -> JobPosting:
+    """A posting with a unique key."""
+    draft = JobDraft(
+        source="test",
+        source_id=uuid.uuid4().hex,
+        title=title,
+        description=description,
+        category=category,
+    )
+    posting = JobPosting.from_draft(draft, job_id=uuid.uuid4(), seen_at=SEEN)
+    return attrs.evolve(posting, key=f"test:{uuid.uuid4().hex}")
+
+
+def store(uow, jobs):
+    """Save jobs in one unit."""
+    with uow() as unit:
+        unit.jobs.save(jobs)
+        unit.commit()
+
+
+def indexes(conn) -> dict[str, str]:
+    """The definitions of the indexes on ``job_embeddings``, by name."""
+    rows = conn.execute(
+        "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'job_embeddings'"
+    ).fetchall()
+    return dict(rows)
+
+
+@pytest.fixture
+def uow(db, pg_pool):
+    """A unit-of-work factory on the clean test database."""
+    return PostgresUnitOfWorkFactory(pg_pool)
+
+
+@pytest.fixture
+def vectors(db, pg_pool):
+    """The pgvector embedding repository on the clean test database."""
+    return PostgresJobEmbeddingRepository(pg_pool)
+
+
+def test_registering_a_model_creates_its_hnsw_index(vectors, pg_pool):
+    """A model gets a partial HNSW cosine index over its own rows, cast to its dimension."""
+    spec = EmbeddingSpec("idx-test:384", 384)
+    vectors.register_model(spec)
+    column = VectorColumn(spec)
+    with pg_pool.connection() as conn:
+        definition = indexes(conn)[column.index_name]
+    assert "USING hnsw" in definition
+    assert "(embedding)::vector(384)" in definition
+    assert "vector_cosine_ops" in definition
+    assert "m='16'" in definition.replace(" ", "")
+    assert "model_id = 'idx-test:384'::text" in definition
+
+
+def test_large_models_are_indexed_as_halfvec_or_searched_exactly(vectors, pg_pool, uow):
+    """Above 2,000 dimensions the index is halfvec; above 4,000 there is none, search is exact."""
+    wide, huge = EmbeddingSpec("idx-wide:2500", 2500), EmbeddingSpec("idx-huge:4100", 4100)
+    vectors.register_model(wide)
+    vectors.register_model(huge)
+    with pg_pool.connection() as conn:
+        found = indexes(conn)
+    assert "halfvec_cosine_ops" in found[VectorColumn(wide).index_name]
+    assert VectorColumn(huge).index_name not in found
+    posting = job("Huge")
+    store(uow, [posting])
+    vector = tuple(1.0 if i == 7 else 0.0 for i in range(4100))
+    text = job_embedding_text(posting.title, posting.company, posting.description)
+    vectors.upsert(huge, [JobEmbedding(posting.id, content_hash(text), vector, SEEN)])
+    (hit,) = PostgresJobRetriever(pg_pool, huge).retrieve(
+        text=None, vector=vector, filters=JobQuery(), limit=1
+    )
+    assert hit.vector_similarity == pytest.approx(1.0)
+
+
+def clustered(rng: random.Random, count: int, dims: int) -> list[tuple[float, ...]]:
+    """Unit vectors around a few random centres."""
+    centres = [[rng.gauss(0, 1) for _ in range(dims)] for _ in range(8)]
+    out = []
+    for n in range(count):
+        centre = centres[n % len(centres)]
+        raw = [c + rng.gauss(0, 0.6) for c in centre]
+        norm = math.sqrt(sum(x * x for x in raw))
+        out.append(tuple(x / norm for x in raw))
+    return out
+
+
+@pytest.fixture
+def corpus(uow, vectors):
+    """3,000 jobs with 16-dimensional vectors; 1% of them in the category "rare"."""
+    spec = EmbeddingSpec("iter-test:16", 16)
+    rng = random.Random(42)
+    jobs = [job(f"Job {n}", category="rare" if n % 100 == 0 else "common") for n in range(3000)]
+    store(uow, jobs)
+    vectors.register_model(spec)
+    items = [
+        JobEmbedding(j.id, content_hash(j.title), v, j.last_seen)
+        for j, v in zip(jobs, clustered(rng, len(jobs), 16), strict=True)
+    ]
+    vectors.upsert(spec, items)
+    with vectors.pool.connection() as conn:
+        conn.execute("ANALYZE job_embeddings")
+        conn.execute("ANALYZE jobs")
+    return spec, dict(zip([j.id for j in jobs], [i.vector for i in items], strict=True)), jobs
+
+
+def test_unfiltered_approximate_search_uses_the_hnsw_index(corpus, pg_pool):
+    """The planner walks the model's HNSW index for an unfiltered nearest-neighbour query."""
+    spec, _, _ = corpus
+    retriever = PostgresJobRetriever(pg_pool, spec)
+    source, where, params = job_filter_sql(JobQuery())
+    query = retriever.approximate_sql(source, where, filtered=False)
+    with pg_pool.connection() as conn:
+        ensure_vector_types(conn)
+        plan = conn.execute(
+            "EXPLAIN " + query,
+            {**params, "r_vector": VectorColumn(spec).wrap([0.25] * 16), "r_k": 10},
+        ).fetchall()
+    assert VectorColumn(spec).index_name in "\n".join(row[0] for row in plan)
+
+
+def test_iterative_scan_fills_the_limit_under_a_one_percent_filter(corpus, pg_pool):
+    """With only the approximate path (no exact fallback), a 1% filter still gets ``limit`` rows."""
+    spec, by_id, jobs = corpus
+    rare = {j.id for j in jobs if j.category == "rare"}
+    retriever = PostgresJobRetriever(
+        pg_pool, spec, ef_search=10, exact_threshold=0, fallback_to_exact=False
+    )
+    query = clustered(random.Random(1), 1, 16)[0]
+    hits = retriever.nearest(query, JobQuery(category="rare"), 20)
+    assert len(hits) == 20
+    assert {h.job_id for h in hits} <= rare
+    exact = sorted(rare, key=lambda i: -sum(a * b for a, b in zip(by_id[i], query, strict=True)))
+    assert len({h.job_id for h in hits} & set(exact[:20])) >= 18
+
+
+def test_approximate_search_agrees_with_exact_search(corpus, pg_pool):
+    """Unfiltered top-10 from the index matches the exact top-10 (recall of at least 0.9)."""
+    spec, _, _ = corpus
+    retriever = PostgresJobRetriever(pg_pool, spec)
+    queries = clustered(random.Random(2), 10, 16)
+    overlap = 0
+    for query in queries:
+        approx = {h.job_id for h in retriever.nearest(query, JobQuery(), 10)}
+        exact = {h.job_id for h in retriever.nearest(query, JobQuery(), 10, exact=True)}
+        overlap += len(approx & exact)
+    assert overlap / 100 >= 0.9
+
+
+@attrs.define
+class CountingEmbedder:
+    """A hashing embedder that counts the texts it embeds."""
+
+    inner: HashingEmbedder
+    texts: list[str] = attrs.field(factory=list)
+
+    @property
+    def model_id(self) -> str:
+        """The wrapped model id."""
+        return self.inner.model_id
+
+    @property
+    def dimensions(self) -> int:
+        """The wrapped size."""
+        return self.inner.dimensions
+
+    def embed(self, texts):
+        """Count, then embed."""
+        self.texts.extend(texts)
+        return self.inner.embed(texts)
+
+
+def test_unchanged_content_is_not_embedded_again(uow, vectors):
+    """Re-seeing a job with the same text embeds nothing; an edited text is embedded."""
+    same, edited = job("Baker"), job("Welder")
+    store(uow, [same, edited])
+    embedder = CountingEmbedder(HashingEmbedder(32))
+    embed = EmbedJobs(vectors, embedder)
+    assert embed() == EmbeddingCounts(checked=2, embedded=2)
+    later = SEEN + timedelta(days=2)
+    store(
+        uow,
+        [
+            attrs.evolve(same, last_seen=later),
+            attrs.evolve(edited, last_seen=later, description="Pipes too."),
+        ],
+    )
+    assert embed() == EmbeddingCounts(checked=2, embedded=1, unchanged=1)
+    assert embedder.texts[-1] == "Welder\nPipes too."
+    assert embed() == EmbeddingCounts()
+
+
+def test_reindex_after_a_model_change(uow, vectors, pg_pool):
+    """A new dimension re-embeds every job, activates the model and drops the old index."""
+    store(uow, [job(f"Job {n}") for n in range(5)])
+    old, new = HashingEmbedder(16), HashingEmbedder(48)
+    ReindexJobs(uow, vectors, old)()
+    result = ReindexJobs(uow, vectors, new)()
+    assert result.changed
+    assert result.counts.embedded == 5
+    assert result.removed == 5
+    assert vectors.active_model() == EmbeddingSpec.of(new)
+    with pg_pool.connection() as conn:
+        found = indexes(conn)
+        models = conn.execute("SELECT model_id, active FROM embedding_models").fetchall()
+    assert VectorColumn(EmbeddingSpec.of(old)).index_name not in found
+    assert VectorColumn(EmbeddingSpec.of(new)).index_name in found
+    assert models == [(new.model_id, True)]
+    hits = PostgresJobRetriever(pg_pool, EmbeddingSpec.of(new)).retrieve(
+        text=None, vector=new.embed(["Job 3"])[0], filters=JobQuery(), limit=5
+    )
+    assert all(h.vector_rank is not None for h in hits)
+
+
+def test_pool_connections_work_before_the_extension_exists(services, tmp_path):
+    """A database without pgvector still hands out connections; vectors work once it exists."""
+    name = f"jobraker_novector_{uuid.uuid4().hex[:8]}"
+    maintenance = with_database(services.database_url, "postgres")
+    with psycopg.connect(maintenance, autocommit=True) as admin:
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    url = with_database(services.database_url, name)
+    settings = Settings(data_dir=tmp_path, database_url=url, db_pool_timeout=5.0)
+    try:
+        pool_gen = open_pool(url, settings)
+        pool = next(pool_gen)
+        try:
+            with pool.connection() as conn:
+                assert conn.execute("SELECT 1").fetchone() == (1,)
+                with pytest.raises(ConfigurationError, match="pgvector"):
+                    ensure_vector_types(conn)
+                conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
+                ensure_vector_types(conn)
+                assert conn.adapters.types.get("vector") is not None
+        finally:
+            pool_gen.close()
+    finally:
+        with psycopg.connect(maintenance, autocommit=True) as admin:
+            admin.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
+
+
+def test_pooled_connections_come_with_vector_types(pg_pool):
+    """On a migrated database every pooled connection can send and read vectors at once."""
+    with pg_pool.connection() as conn:
+        assert conn.adapters.types.get("vector") is not None
