@@ -17,8 +17,6 @@ from collections.abc import Iterator
 from dependency_injector import containers, providers
 
 from jobraker_adapters.embedded import ServiceEndpoints, running_services
-from jobraker_adapters.resume_text import FileDocumentReader
-from jobraker_adapters.taxonomy import load_skill_extractor, load_title_normaliser
 from jobraker_adapters.embedder_choice import open_embedder
 from jobraker_adapters.http_client import open_http_client
 from jobraker_adapters.memory import (
@@ -31,10 +29,12 @@ from jobraker_adapters.memory import (
     InMemoryTaskQueue,
     InMemoryUnitOfWorkFactory,
 )
+from jobraker_adapters.memory.privacy import InMemoryUserDataCache
 from jobraker_adapters.memory.retrieval import (
     InMemoryJobEmbeddingRepository,
     InMemoryJobRetriever,
 )
+from jobraker_adapters.memory.twofactor import InMemoryOidcProviders, InMemoryOidcStateStore
 from jobraker_adapters.observability import StaticReadiness, configure_logging
 from jobraker_adapters.postgres.embeddings import PostgresJobEmbeddingRepository
 from jobraker_adapters.postgres.migrations import apply_migrations
@@ -43,21 +43,41 @@ from jobraker_adapters.postgres.retrieval import PostgresJobRetriever
 from jobraker_adapters.postgres.uow import PostgresUnitOfWorkFactory
 from jobraker_adapters.readiness import ServiceReadiness
 from jobraker_adapters.redis_queue import RQTaskQueue, open_redis
+from jobraker_adapters.redis_user_data import RedisUserDataCache
+from jobraker_adapters.resume_text import FileDocumentReader
 from jobraker_adapters.security.keys import HmacPseudonymizer, jwt_secret
+from jobraker_adapters.security.oidc import HttpOidcProviders, RedisOidcStateStore
 from jobraker_adapters.security.passwords import Argon2PasswordHasher, FileCommonPasswords
 from jobraker_adapters.security.ratelimit import RedisRateLimiter, open_async_redis
 from jobraker_adapters.security.revocation import RedisRevocationStore
+from jobraker_adapters.security.secretbox import AesGcmSecretBox, Keyring, secret_box
 from jobraker_adapters.security.throttle import RedisLoginThrottle
 from jobraker_adapters.security.tokens import (
     JwtAccessTokens,
     access_token_lifetime,
     refresh_token_lifetime,
 )
+from jobraker_adapters.security.totp import PyOtpTotp
 from jobraker_adapters.settings import Settings
 from jobraker_adapters.sources.catalog import SourceCatalog
+from jobraker_adapters.taxonomy import load_skill_extractor, load_title_normaliser
 from jobraker_core.accounts.admin import GetUser, ListUsers, UpdateUser
 from jobraker_core.accounts.audit import AppendAuditEvent, ListAuditEvents
+from jobraker_core.accounts.oidc import FinishOidcLogin, StartOidcLogin
+from jobraker_core.accounts.privacy import EraseAccount, ExportPersonalData
 from jobraker_core.accounts.profile_use_cases import GetProfile, ReplaceProfile, UpdateProfile
+from jobraker_core.accounts.twofactor import (
+    CompleteTwoFactorLogin,
+    ConfirmTotpEnrolment,
+    DisableTotp,
+    GetTwoFactorStatus,
+    RegenerateRecoveryCodes,
+    RotateSecrets,
+    SecondFactorThrottle,
+    SecondFactorVerifier,
+    StartTotpEnrolment,
+    TwoFactorGate,
+)
 from jobraker_core.accounts.use_cases import (
     Authenticate,
     ChangePassword,
@@ -81,6 +101,7 @@ from jobraker_core.jobs.use_cases import (
 from jobraker_core.matching.analysis import JobAnalyser
 from jobraker_core.matching.embedding import EmbeddingSpec
 from jobraker_core.matching.resume import ResumeParser
+from jobraker_core.matching.search import SearchJobsByMeaning
 from jobraker_core.matching.use_cases import (
     CreateSavedSearch,
     DeleteSavedSearch,
@@ -101,7 +122,6 @@ from jobraker_core.matching.use_cases import (
     UploadResume,
     WithdrawFeedback,
 )
-from jobraker_core.matching.search import SearchJobsByMeaning
 from jobraker_core.matching.use_cases_index import EmbedJobs, QueueEmbedding, ReindexJobs
 
 __all__ = [
@@ -241,6 +261,8 @@ class Container(containers.DeclarativeContainer):
     login_throttle = providers.Singleton(RedisLoginThrottle, redis)
     login_dummy_hash = providers.Singleton(dummy_password_hash, password_hasher)
     audit_events = providers.Singleton(AppendAuditEvent, clock=clock, pseudonymizer=pseudonymizer)
+    # the second step of sign-ins for accounts with 2FA on (jobraker_core.accounts.twofactor)
+    two_factor_gate = providers.Singleton(TwoFactorGate, clock=clock, audit=audit_events)
     register = providers.Factory(
         Register,
         uow=uow,
@@ -268,6 +290,7 @@ class Container(containers.DeclarativeContainer):
         audit=audit_events,
         dummy_hash=login_dummy_hash,
         refresh_lifetime=refresh_lifetime,
+        second_factor=two_factor_gate,
     )
     refresh = providers.Factory(
         Refresh,
@@ -324,6 +347,93 @@ class Container(containers.DeclarativeContainer):
     )
     list_audit_events = providers.Factory(ListAuditEvents, uow=uow)
 
+    # accounts: two-factor sign-in, secrets at rest, OIDC sign-in, export and erasure
+    secret_box = providers.Singleton(secret_box, settings=settings)
+    totp = providers.Singleton(PyOtpTotp)
+    second_factor_verifier = providers.Singleton(
+        SecondFactorVerifier, box=secret_box, totp=totp
+    )
+    second_factor_throttle = providers.Singleton(
+        SecondFactorThrottle, throttle=login_throttle, pseudonymizer=pseudonymizer
+    )
+    get_two_factor_status = providers.Factory(GetTwoFactorStatus, uow=uow)
+    start_totp_enrolment = providers.Factory(
+        StartTotpEnrolment, uow=uow, box=secret_box, totp=totp, clock=clock, audit=audit_events
+    )
+    confirm_totp_enrolment = providers.Factory(
+        ConfirmTotpEnrolment,
+        uow=uow,
+        verifier=second_factor_verifier,
+        throttle=second_factor_throttle,
+        clock=clock,
+        audit=audit_events,
+    )
+    disable_totp = providers.Factory(
+        DisableTotp,
+        uow=uow,
+        hasher=password_hasher,
+        verifier=second_factor_verifier,
+        throttle=second_factor_throttle,
+        clock=clock,
+        audit=audit_events,
+    )
+    regenerate_recovery_codes = providers.Factory(
+        RegenerateRecoveryCodes,
+        uow=uow,
+        verifier=second_factor_verifier,
+        throttle=second_factor_throttle,
+        clock=clock,
+        audit=audit_events,
+    )
+    complete_two_factor_login = providers.Factory(
+        CompleteTwoFactorLogin,
+        uow=uow,
+        verifier=second_factor_verifier,
+        throttle=second_factor_throttle,
+        issuer=access_tokens,
+        clock=clock,
+        audit=audit_events,
+        refresh_lifetime=refresh_lifetime,
+    )
+    rotate_secrets = providers.Factory(
+        RotateSecrets, uow=uow, box=secret_box, clock=clock, audit=audit_events
+    )
+    oidc_providers = providers.Singleton(
+        HttpOidcProviders, client=http_client, providers=settings.provided.oidc_providers
+    )
+    oidc_states = providers.Singleton(RedisOidcStateStore, redis)
+    start_oidc_login = providers.Factory(
+        StartOidcLogin, providers=oidc_providers, states=oidc_states, clock=clock
+    )
+    finish_oidc_login = providers.Factory(
+        FinishOidcLogin,
+        uow=uow,
+        providers=oidc_providers,
+        states=oidc_states,
+        issuer=access_tokens,
+        gate=two_factor_gate,
+        clock=clock,
+        audit=audit_events,
+        refresh_lifetime=refresh_lifetime,
+    )
+    user_data_cache = providers.Singleton(RedisUserDataCache, redis)
+    export_personal_data = providers.Factory(
+        ExportPersonalData, uow=uow, clock=clock, audit=audit_events
+    )
+    erase_account = providers.Factory(
+        EraseAccount,
+        uow=uow,
+        hasher=password_hasher,
+        verifier=second_factor_verifier,
+        throttle=second_factor_throttle,
+        revocations=revocations,
+        cache=user_data_cache,
+        pseudonymizer=pseudonymizer,
+        clock=clock,
+        audit=audit_events,
+        access_lifetime=access_lifetime,
+    )
+
 
 def build_container(settings: Settings) -> Container:
     """The production container for ``settings``. Starts nothing until a provider is used."""
@@ -359,4 +469,10 @@ def build_memory_container(settings: Settings | None = None) -> Container:
     container.password_hasher.override(providers.Singleton(InMemoryPasswordHasher))
     container.revocations.override(providers.Singleton(InMemoryRevocationStore, container.clock))
     container.login_throttle.override(providers.Singleton(InMemoryLoginThrottle, container.clock))
+    container.secret_box.override(
+        providers.Singleton(AesGcmSecretBox, providers.Singleton(Keyring.generate))
+    )
+    container.oidc_providers.override(providers.Singleton(InMemoryOidcProviders))
+    container.oidc_states.override(providers.Singleton(InMemoryOidcStateStore, container.clock))
+    container.user_data_cache.override(providers.Singleton(InMemoryUserDataCache))
     return container

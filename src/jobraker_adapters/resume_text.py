@@ -1,5 +1,7 @@
-"""``FileDocumentReader``: the text of an uploaded résumé (PDF via pypdf, DOCX via python-docx,
-plain text), told apart by its bytes, never by its name.
+"""``FileDocumentReader``: the text of an uploaded résumé file.
+
+The text of an uploaded résumé (PDF via pypdf, DOCX via python-docx, plain text), told apart by its
+bytes, never by its name.
 
 Every failure is an ``InvalidInput`` on the field ``file`` that says what is wrong, so the person
 can fix it: an empty file, an image, a legacy Word ``.doc``, an encrypted or damaged PDF, a PDF
@@ -80,8 +82,9 @@ class FileDocumentReader:
             raise _invalid("this is a legacy Word (.doc) file; save it as DOCX or PDF")
         for signature, kind in _IMAGES:
             if content.startswith(signature):
-                raise _invalid(f"this is {kind}, not a résumé document; upload a PDF, DOCX or "
-                               "plain-text file")
+                raise _invalid(
+                    f"this is {kind}, not a résumé document; upload a PDF, DOCX or plain-text file"
+                )
         text = _decode_text(content)
         if text is None:
             raise _invalid("the file is not a PDF, a DOCX or UTF-8 text")
@@ -109,9 +112,20 @@ class FileDocumentReader:
             pages = [page.extract_text() or "" for page in reader.pages]
         except InvalidInput:
             raise
-        except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError,
-                RecursionError, OSError, NotImplementedError, AssertionError, ZeroDivisionError,
-                UnicodeError) as error:
+        except (
+            PyPdfError,
+            ValueError,
+            KeyError,
+            TypeError,
+            AttributeError,
+            IndexError,
+            RecursionError,
+            OSError,
+            NotImplementedError,
+            AssertionError,
+            ZeroDivisionError,
+            UnicodeError,
+        ) as error:
             raise _invalid("the PDF could not be read; it may be damaged") from error
         if not pages:
             raise _invalid("the PDF has no pages")
@@ -138,8 +152,14 @@ class FileDocumentReader:
                 for row in table.rows:
                     cells = list(dict.fromkeys(cell.text.strip() for cell in row.cells))
                     parts.append(" | ".join(c for c in cells if c))
-        except (PackageNotFoundError, KeyError, ValueError, zipfile.BadZipFile,
-                AttributeError, TypeError) as error:
+        except (
+            PackageNotFoundError,
+            KeyError,
+            ValueError,
+            zipfile.BadZipFile,
+            AttributeError,
+            TypeError,
+        ) as error:
             raise _invalid("the DOCX could not be read; it may be damaged") from error
         except Exception as error:  # lxml's XMLSyntaxError and other parser errors
             if type(error).__module__.startswith(("lxml", "docx")):

@@ -126,6 +126,117 @@ def _networks(env: Mapping[str, str], name: str) -> tuple[str, ...]:
         raise ConfigurationError(f"{name} must list IP addresses or networks: {error}") from None
 
 
+@attrs.frozen
+class OidcProviderSettings:
+    """One sign-in provider of ``JOBRAKER_OIDC_PROVIDERS`` (``jobraker_adapters.security.oidc``).
+
+    ``preset`` is ``google``, ``github``, ``linkedin`` or ``oidc`` (any OpenID Connect provider,
+    found through ``issuer`` or ``discovery_url``); the endpoints override the preset's.
+    """
+
+    name: str
+    client_id: str
+    client_secret: str = attrs.field(repr=False)
+    preset: str = "oidc"
+    issuer: str | None = None
+    discovery_url: str | None = None
+    authorization_endpoint: str | None = None
+    token_endpoint: str | None = None
+    userinfo_endpoint: str | None = None
+    jwks_uri: str | None = None
+    emails_endpoint: str | None = None
+    scopes: str | None = None
+
+
+OIDC_PRESETS: Final = ("google", "github", "linkedin", "oidc")
+_OIDC_OPTIONAL: Final = (
+    "issuer",
+    "discovery_url",
+    "authorization_endpoint",
+    "token_endpoint",
+    "userinfo_endpoint",
+    "jwks_uri",
+    "emails_endpoint",
+    "scopes",
+)
+_OIDC_NAME: Final = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
+
+
+def _oidc_provider(name: str, item: object) -> OidcProviderSettings:
+    if not _OIDC_NAME.match(name) or not isinstance(item, dict):
+        raise ValueError(f"{name!r} must be a lower-case name mapped to an object")
+    unknown = set(item) - {"client_id", "client_secret", "preset", *_OIDC_OPTIONAL}
+    if unknown:
+        raise ValueError(f"{name}: unknown keys {sorted(unknown)}")
+    if not all(isinstance(value, str) for value in item.values()):
+        raise ValueError(f"{name}: every value must be a string")
+    preset = item.get("preset") or (name if name in OIDC_PRESETS else "oidc")
+    if preset not in OIDC_PRESETS:
+        raise ValueError(f"{name}: preset must be one of {', '.join(OIDC_PRESETS)}")
+    if not item.get("client_id") or not item.get("client_secret"):
+        raise ValueError(f"{name}: client_id and client_secret are required")
+    if preset == "oidc" and not (item.get("issuer") or item.get("discovery_url")):
+        raise ValueError(f"{name}: a generic OIDC provider needs an issuer or a discovery_url")
+    optional = {
+        key: item[key] if key == "scopes" else item[key].rstrip("/")
+        for key in _OIDC_OPTIONAL
+        if item.get(key)
+    }
+    return OidcProviderSettings(
+        name=name,
+        client_id=item["client_id"],
+        client_secret=item["client_secret"],
+        preset=preset,
+        **optional,
+    )
+
+
+def _parse_oidc_providers(raw: str | None) -> tuple[OidcProviderSettings, ...]:
+    """``JOBRAKER_OIDC_PROVIDERS``: ``{"google": {"client_id": ..., "client_secret": ...}}``."""
+    if not raw:
+        return ()
+    try:
+        document = json.loads(raw)
+        items = sorted(document.items()) if isinstance(document, dict) else None
+        if items is None:
+            raise ValueError("not a JSON object")  # noqa: TRY301 - one message for every flaw
+        return tuple(_oidc_provider(str(name), item) for name, item in items)
+    except (ValueError, TypeError) as error:
+        raise ConfigurationError(
+            "JOBRAKER_OIDC_PROVIDERS must be a JSON object of providers "
+            '{"name": {"client_id", "client_secret", ...}}: ' + str(error)
+        ) from None
+
+
+def _parse_secret_keys(raw: str | None) -> tuple[tuple[str, str], ...]:
+    """``JOBRAKER_SECRET_KEYS``: ``{"key id": "<base64 of 32 bytes>", ...}`` (checked on use)."""
+    if not raw:
+        return ()
+    try:
+        document = json.loads(raw)
+    except ValueError:
+        document = None
+    if (
+        not isinstance(document, dict)
+        or not document
+        or not all(isinstance(value, str) for value in document.values())
+    ):
+        raise ConfigurationError(
+            'JOBRAKER_SECRET_KEYS must be a JSON object {"key id": "<base64 of 32 bytes>"}'
+        )
+    return tuple(sorted((str(kid), value) for kid, value in document.items()))
+
+
+def _public_url(env: Mapping[str, str]) -> str | None:
+    raw = (env.get("JOBRAKER_PUBLIC_URL") or "").strip().rstrip("/")
+    if raw and not re.fullmatch(r"https?://[A-Za-z0-9.\-\[\]:]+(/[^?#]*)?", raw):
+        raise ConfigurationError(
+            "JOBRAKER_PUBLIC_URL must be the API's base URL such as https://jobs.example.com, "
+            f"not {raw!r}"
+        )
+    return raw or None
+
+
 EMBEDDERS: Final = ("hash", "openai", "minilm")
 
 
@@ -204,7 +315,15 @@ class Settings:
     openai_base_url: str | None = None
     embedding_model: str | None = None  # None: the embedder's default model
     embedding_dimensions: int | None = None  # None: the model's default size
-    hnsw_ef_search: int = 100
+    hnsw_ef_search: int = 200  # recall@10 >= 0.95 measured: docs/benchmarks-vectors.md
+    # Secrets at rest (jobraker_adapters.security.secretbox): (key id, base64 key) pairs; empty
+    # means "the keyring file made once in <data_dir>/secrets/secret-keys.json".
+    secret_keys: tuple[tuple[str, str], ...] = attrs.field(default=(), repr=False)
+    secret_key_id: str | None = None
+    # Sign-in with identity providers (jobraker_adapters.security.oidc); the API's public base
+    # URL for their redirect URIs (None: the URL the request came to).
+    oidc_providers: tuple[OidcProviderSettings, ...] = ()
+    public_url: str | None = None
 
     @property
     def feeds_dir(self) -> Path:
@@ -268,7 +387,11 @@ class Settings:
             openai_base_url=(env.get("OPENAI_BASE_URL") or "").rstrip("/") or None,
             embedding_model=env.get("JOBRAKER_EMBEDDING_MODEL") or None,
             embedding_dimensions=_optional_int(env, "JOBRAKER_EMBEDDING_DIMENSIONS"),
-            hnsw_ef_search=_int(env, "JOBRAKER_HNSW_EF_SEARCH", 100),
+            hnsw_ef_search=_int(env, "JOBRAKER_HNSW_EF_SEARCH", 200),
+            secret_keys=_parse_secret_keys(env.get("JOBRAKER_SECRET_KEYS")),
+            secret_key_id=env.get("JOBRAKER_SECRET_KEY_ID") or None,
+            oidc_providers=_parse_oidc_providers(env.get("JOBRAKER_OIDC_PROVIDERS")),
+            public_url=_public_url(env),
         )
 
     @classmethod

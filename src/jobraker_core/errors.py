@@ -15,6 +15,7 @@ and never let a ``psycopg`` or ``httpx`` exception escape.
     ├── Forbidden                    403: the caller is known but may not do this
     ├── TooManyRequests              429: the caller must slow down for ``retry_after`` s
     ├── ConfigurationError           the deployment is misconfigured (bad vendor credentials, ...)
+    ├── SecretUnreadable             500: a stored secret cannot be decrypted (tampered, moved)
     └── UpstreamError                something outside Jobraker failed
         ├── UpstreamUnavailable      transient: network, timeout, 5xx, our own database down
         │   └── RateLimited          the upstream (or our own quota) says wait ``retry_after`` s
@@ -76,6 +77,15 @@ class TooManyRequests(JobrakerError):
 
 class ConfigurationError(JobrakerError):
     """Raised when the deployment is misconfigured, e.g. a vendor rejects our credentials."""
+
+
+class SecretUnreadable(JobrakerError):
+    """Raised when a secret stored encrypted cannot be decrypted and authenticated.
+
+    Its ciphertext was changed, it was copied to another row (its associated data no longer
+    matches), or the key it was sealed with is not in the keyring any more. Never a wrong answer:
+    the value is refused whole.
+    """
 
 
 class UpstreamError(JobrakerError):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from types import TracebackType
-from typing import Protocol, Self
+from typing import TYPE_CHECKING, Protocol, Self
 
 from jobraker_core.accounts.ports import AuditLog, RefreshTokenRepository, UserRepository
 from jobraker_core.accounts.profile import ProfileRepository
@@ -14,6 +14,11 @@ from jobraker_core.matching.ports import (
     ResumeRepository,
     SavedSearchRepository,
 )
+
+if TYPE_CHECKING:  # these modules import this one (their use cases take a UnitOfWork)
+    from jobraker_core.accounts.oidc import OidcIdentityRepository
+    from jobraker_core.accounts.privacy import PersonalDataStore
+    from jobraker_core.accounts.twofactor import TwoFactorRepository
 
 
 class UnitOfWork(Protocol):
@@ -34,6 +39,9 @@ class UnitOfWork(Protocol):
     candidates: CandidateProfileRepository
     feedback: FeedbackRepository
     saved_searches: SavedSearchRepository
+    two_factor: TwoFactorRepository
+    oidc_identities: OidcIdentityRepository
+    personal_data: PersonalDataStore
 
     def __enter__(self) -> Self:
         """Begin the transaction."""

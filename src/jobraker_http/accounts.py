@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Any, Final, Literal
+from typing import Annotated, Any, Final, Literal, cast
 
 import msgspec
 from litestar import Request, Response, Router, post
@@ -25,6 +25,7 @@ from jobraker_core.accounts.use_cases import (
     ChangePasswordCommand,
     LogIn,
     Login,
+    LoginResult,
     Logout,
     LogoutEverywhere,
     Refresh,
@@ -36,6 +37,7 @@ from jobraker_http.auth import client_ip
 from jobraker_http.docs import problem_responses
 from jobraker_http.envelope import ItemMeta
 from jobraker_http.guards import public, requires_user
+from jobraker_http.signin import ChallengeEnvelope, challenge_response
 
 MAX_EMAIL_FIELD: Final = 320
 MAX_PASSWORD_FIELD: Final = 1024  # the policy's own limit (128) answers with a clear message
@@ -236,7 +238,9 @@ def register_user(
     status_code=200,
     summary="Log in",
     description="Answers an access token (a bearer JWT for the `Authorization` header) and a "
-    "refresh token. A wrong password and an unknown email get the same 401. After 5 failures "
+    "refresh token; for an account with two-factor sign-in on, a challenge instead "
+    "(`two_factor_required`), to send with a code to `POST /api/v1/auth/login/2fa/`. "
+    "A wrong password and an unknown email get the same 401. After 5 failures "
     "for one account, or 20 from one address, within 15 minutes, logins are refused with 429 "
     "and `Retry-After` for 15 minutes. A disabled account gets 403 (only with the right "
     "password).",
@@ -247,10 +251,12 @@ def login_user(
     data: JSONBody[LoginIn],
     login: NamedDependency[Login],
     now: NamedDependency[datetime],
-) -> Response[TokensEnvelope]:
-    """Check the credentials and open a session."""
+) -> Response[TokensEnvelope | ChallengeEnvelope]:
+    """Check the credentials and open a session (or answer the 2FA challenge)."""
     result = login(LogIn(email=data.email, password=data.password, ip=client_ip(request)))
-    return tokens_response(result.tokens, now)
+    if not isinstance(result, LoginResult):
+        return cast("Response[TokensEnvelope | ChallengeEnvelope]", challenge_response(result, now))
+    return cast("Response[TokensEnvelope | ChallengeEnvelope]", tokens_response(result.tokens, now))
 
 
 @post(

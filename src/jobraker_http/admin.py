@@ -45,6 +45,17 @@ AuditKindWire = Literal[
     "user_disabled",
     "user_enabled",
     "role_changed",
+    "two_factor_enrolment_started",
+    "two_factor_enabled",
+    "two_factor_disabled",
+    "two_factor_challenged",
+    "two_factor_failed",
+    "recovery_code_used",
+    "recovery_codes_regenerated",
+    "oidc_linked",
+    "data_exported",
+    "account_erased",
+    "secrets_rotated",
 ]
 
 

@@ -37,6 +37,8 @@ from jobraker_http.ingestions import ingestions_router
 from jobraker_http.jobs import jobs_router
 from jobraker_http.matching import matching_jobs_router, matching_users_router
 from jobraker_http.middleware import RequestContextMiddleware
+from jobraker_http.oidc import oidc_router
+from jobraker_http.privacy import privacy_router
 from jobraker_http.profile import profile_router
 from jobraker_http.protection import (
     RateLimitMiddleware,
@@ -46,6 +48,7 @@ from jobraker_http.protection import (
 )
 from jobraker_http.resumes import resumes_router
 from jobraker_http.search import search_router
+from jobraker_http.twofactor import two_factor_router
 
 API_PREFIX: Final = "/api/v1"
 
@@ -122,6 +125,10 @@ def _warm_up(container: Container) -> None:
         container.get_ingestion,
         container.queue_ingestion,
         container.readiness,
+        # the JWT secret (made on first start), the hasher and login's dummy hash, so the first
+        # login costs what every login costs
+        container.authenticate,
+        container.login,
     ):
         provider()
 
@@ -152,6 +159,9 @@ def create_app(container: Container) -> Litestar:
             ingestions_router(),
             auth_router(),
             me_router(),
+            two_factor_router(),
+            oidc_router(),
+            privacy_router(),
             admin_router(),
             profile_router(),
             matching_jobs_router(),

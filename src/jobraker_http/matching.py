@@ -1,5 +1,7 @@
-"""Matching routes: recommendations, one job's match explanation, feedback, saved searches and
-career insight. Every route needs a signed-in user and works on that user's data only.
+"""Matching routes.
+
+Recommendations, one job's match explanation, feedback, saved searches and career insight. Every
+route needs a signed-in user and works on that user's data only.
 
 - ``GET /api/v1/jobs/recommendations/``: the filters of ``GET /api/v1/jobs/`` plus ``min_score``;
 - ``GET /api/v1/jobs/{id}/match/``: the full explanation of one job;
@@ -20,7 +22,7 @@ import msgspec
 from litestar import Router, delete, get, post
 from litestar.datastructures import State  # noqa: TC002 - Litestar reads it at runtime
 from litestar.di import NamedDependency, Provide
-from litestar.params import JSONBody, Parameter  # noqa: TC002 - Litestar reads it at runtime
+from litestar.params import JSONBody, Parameter
 
 from jobraker_adapters.container import Container
 from jobraker_core.accounts.identity import Principal
@@ -66,10 +68,18 @@ from jobraker_http.jobs import (
 from jobraker_http.schemas import EmploymentWire, JobOut, Number, job_to_wire, number
 
 ReasonWire = Literal[
-    "not_relevant", "too_junior", "too_senior", "wrong_location", "salary_too_low", "company",
-    "already_applied", "other",
+    "not_relevant",
+    "too_junior",
+    "too_senior",
+    "wrong_location",
+    "salary_too_low",
+    "company",
+    "already_applied",
+    "other",
 ]
 _FilterText = Annotated[str, msgspec.Meta(max_length=MAX_FILTER_LENGTH)] | None
+JobId = Annotated[str, Parameter(description="The job's id (a UUID).")]
+SearchId = Annotated[str, Parameter(description="The saved search's id (a UUID).")]
 MAX_NOTE_LENGTH: Final = 500
 
 # ----------------------------------------------------------------------------- wire: out
@@ -89,8 +99,13 @@ def evidence_to_wire(evidence: Evidence | None) -> EvidenceOut | None:
     """Return the wire form of a piece of evidence."""
     if evidence is None:
         return None
-    return EvidenceOut(text=evidence.text, source=evidence.source.value, start=evidence.start,
-                       end=evidence.end, context=evidence.context)
+    return EvidenceOut(
+        text=evidence.text,
+        source=evidence.source.value,
+        start=evidence.start,
+        end=evidence.end,
+        context=evidence.context,
+    )
 
 
 class ScorePartOut(msgspec.Struct, kw_only=True):
@@ -177,8 +192,13 @@ def match_to_wire(match: Match) -> MatchOut:
         excluded=match.excluded,
         exclusions=[ExclusionOut(code=e.code.value, reason=e.reason) for e in match.exclusions],
         parts=[
-            ScorePartOut(name=p.name.value, weight=p.weight, value=p.value, points=p.points,
-                         summary=p.summary)
+            ScorePartOut(
+                name=p.name.value,
+                weight=p.weight,
+                value=p.value,
+                points=p.points,
+                summary=p.summary,
+            )
             for p in match.parts
         ],
         matched_skills=[_skill(s) for s in match.matched_skills],
@@ -229,8 +249,8 @@ def feedback_to_wire(feedback: Feedback) -> FeedbackOut:
     """Return the wire form of feedback."""
     return FeedbackOut(
         job_id=feedback.job_id,
-        action=cast("Literal['save', 'dismiss']", feedback.kind.value),
-        reason=cast("ReasonWire", feedback.reason.value) if feedback.reason else None,
+        action=feedback.kind.value,
+        reason=feedback.reason.value if feedback.reason else None,
         note=feedback.note,
         job_title=feedback.traits.title,
         company=feedback.traits.company,
@@ -404,8 +424,13 @@ def insight_to_wire(insight: CareerInsight) -> CareerInsightOut:
             for g in insight.skills
         ],
         salaries=[
-            SalaryRangeOut(currency=s.currency, jobs=s.jobs, low=number(s.low) or 0,
-                           high=number(s.high) or 0, median=number(s.median) or 0)
+            SalaryRangeOut(
+                currency=s.currency,
+                jobs=s.jobs,
+                low=number(s.low) or 0,
+                high=number(s.high) or 0,
+                median=number(s.median) or 0,
+            )
             for s in insight.salaries
         ],
     )
@@ -426,9 +451,16 @@ def _provider(name: str) -> Provide:
 
 
 def _query(  # noqa: PLR0917 - one argument per filter of GET /api/v1/jobs/
-    q: str | None, location: str | None, country: str | None, remote: RemoteFilter | None,
-    salary_min: Decimal | None, salary_max: Decimal | None, currency: str | None,
-    employment_type: EmploymentWire | None, company: str | None, category: str | None,
+    q: str | None,
+    location: str | None,
+    country: str | None,
+    remote: RemoteFilter | None,
+    salary_min: Decimal | None,
+    salary_max: Decimal | None,
+    currency: str | None,
+    employment_type: EmploymentWire | None,
+    company: str | None,
+    category: str | None,
     since: datetime | None = None,
 ) -> JobQuery:
     return JobQuery(
@@ -467,14 +499,14 @@ def recommendations(  # noqa: PLR0917 - one query parameter per documented filte
     q: Annotated[str | None, Parameter(max_length=MAX_QUERY_LENGTH)] = None,
     location: Annotated[str | None, Parameter(max_length=MAX_FILTER_LENGTH)] = None,
     country: Annotated[str | None, Parameter(max_length=MAX_FILTER_LENGTH)] = None,
-    remote: RemoteFilter | None = None,
-    salary_min: Decimal | None = None,
-    salary_max: Decimal | None = None,
+    remote: Annotated[RemoteFilter | None, Parameter(description="true, false or hybrid")] = None,
+    salary_min: Annotated[Decimal | None, Parameter(description="annual, in currency")] = None,
+    salary_max: Annotated[Decimal | None, Parameter(description="annual, in currency")] = None,
     currency: Annotated[str | None, Parameter(max_length=MAX_FILTER_LENGTH)] = None,
-    employment_type: EmploymentWire | None = None,
+    employment_type: Annotated[EmploymentWire | None, Parameter(description="contract")] = None,
     company: Annotated[str | None, Parameter(max_length=MAX_FILTER_LENGTH)] = None,
     category: Annotated[str | None, Parameter(max_length=MAX_FILTER_LENGTH)] = None,
-    posted_within_days: int | None = None,
+    posted_within_days: Annotated[int | None, Parameter(description="1 to 3650")] = None,
     min_score: Annotated[
         float | None, Parameter(ge=0, le=100, description="Only jobs scoring at least this.")
     ] = None,
@@ -482,12 +514,25 @@ def recommendations(  # noqa: PLR0917 - one query parameter per documented filte
     per_page: Annotated[int, Parameter(ge=1)] = DEFAULT_PER_PAGE,
 ) -> MatchListEnvelope:
     """Return one page of the caller's recommendations."""
-    filters = _query(q, location, country, remote, salary_min, salary_max, currency,
-                     employment_type, company, category, posted_since(now, posted_within_days))
-    found = recommend_jobs(RecommendQuery(principal.user_id, filters, min_score,
-                                          clamp_page(page, per_page)))
-    return MatchListEnvelope(success=True, data=[match_to_wire(m) for m in found.items],
-                             meta=list_meta(found))
+    filters = _query(
+        q,
+        location,
+        country,
+        remote,
+        salary_min,
+        salary_max,
+        currency,
+        employment_type,
+        company,
+        category,
+        posted_since(now, posted_within_days),
+    )
+    found = recommend_jobs(
+        RecommendQuery(principal.user_id, filters, min_score, clamp_page(page, per_page))
+    )
+    return MatchListEnvelope(
+        success=True, data=[match_to_wire(m) for m in found.items], meta=list_meta(found)
+    )
 
 
 @get(
@@ -499,7 +544,9 @@ def recommendations(  # noqa: PLR0917 - one query parameter per documented filte
     responses=problem_responses(401, 404, 409, 503),
 )
 def job_match(
-    job_id: str, principal: NamedDependency[Principal], explain_match: NamedDependency[ExplainMatch]
+    job_id: JobId,
+    principal: NamedDependency[Principal],
+    explain_match: NamedDependency[ExplainMatch],
 ) -> MatchEnvelope:
     """Return the caller's match with the job."""
     match = explain_match(principal.user_id, parse_id(job_id, "job"))
@@ -516,7 +563,7 @@ def job_match(
     responses=problem_responses(401, 404, 422, 503),
 )
 def job_feedback(
-    job_id: str,
+    job_id: JobId,
     data: JSONBody[FeedbackIn],
     principal: NamedDependency[Principal],
     give_feedback: NamedDependency[GiveFeedback],
@@ -529,8 +576,9 @@ def job_feedback(
         reason=DismissReason(data.reason) if data.reason else None,
         note=data.note,
     )
-    return FeedbackEnvelope(success=True, data=feedback_to_wire(give_feedback(command)),
-                            meta=ItemMeta())
+    return FeedbackEnvelope(
+        success=True, data=feedback_to_wire(give_feedback(command)), meta=ItemMeta()
+    )
 
 
 @delete(
@@ -540,7 +588,7 @@ def job_feedback(
     responses=problem_responses(401, 404, 503),
 )
 def job_feedback_withdraw(
-    job_id: str,
+    job_id: JobId,
     principal: NamedDependency[Principal],
     withdraw_feedback: NamedDependency[WithdrawFeedback],
 ) -> None:
@@ -567,14 +615,19 @@ def matching_jobs_router() -> Router:
 # ----------------------------------------------------------------------------- users routes
 
 
-@get("/feedback", sync_to_thread=True, summary="My feedback on jobs",
-     responses=problem_responses(401, 503))
+@get(
+    "/feedback",
+    sync_to_thread=True,
+    summary="My feedback on jobs",
+    responses=problem_responses(401, 503),
+)
 def feedback_list(
     principal: NamedDependency[Principal], list_feedback: NamedDependency[ListFeedback]
 ) -> FeedbackListEnvelope:
     """Return everything the caller said about jobs, newest first."""
     return FeedbackListEnvelope(
-        success=True, data=[feedback_to_wire(f) for f in list_feedback(principal.user_id)],
+        success=True,
+        data=[feedback_to_wire(f) for f in list_feedback(principal.user_id)],
         meta=ItemMeta(),
     )
 
@@ -593,18 +646,32 @@ def saved_search_create(
     create_saved_search: NamedDependency[CreateSavedSearch],
 ) -> SavedSearchEnvelope:
     """Store the search."""
-    query = _query(data.q, data.location, data.country, data.remote, data.salary_min,
-                   data.salary_max, data.currency, data.employment_type, data.company,
-                   data.category)
+    query = _query(
+        data.q,
+        data.location,
+        data.country,
+        data.remote,
+        data.salary_min,
+        data.salary_max,
+        data.currency,
+        data.employment_type,
+        data.company,
+        data.category,
+    )
     search = create_saved_search(
         CreateSavedSearchCommand(principal.user_id, data.name, query, data.min_score)
     )
-    return SavedSearchEnvelope(success=True, data=saved_search_to_wire(SavedSearchView(search, 0)),
-                               meta=ItemMeta())
+    return SavedSearchEnvelope(
+        success=True, data=saved_search_to_wire(SavedSearchView(search, 0)), meta=ItemMeta()
+    )
 
 
-@get("/saved-searches", sync_to_thread=True, summary="My saved searches",
-     responses=problem_responses(401, 503))
+@get(
+    "/saved-searches",
+    sync_to_thread=True,
+    summary="My saved searches",
+    responses=problem_responses(401, 503),
+)
 def saved_search_list(
     principal: NamedDependency[Principal],
     list_saved_searches: NamedDependency[ListSavedSearches],
@@ -613,15 +680,19 @@ def saved_search_list(
 ) -> SavedSearchListEnvelope:
     """Return one page of the caller's saved searches, newest first."""
     found = list_saved_searches(principal.user_id, clamp_page(page, per_page))
-    return SavedSearchListEnvelope(success=True,
-                                   data=[saved_search_to_wire(v) for v in found.items],
-                                   meta=list_meta(found))
+    return SavedSearchListEnvelope(
+        success=True, data=[saved_search_to_wire(v) for v in found.items], meta=list_meta(found)
+    )
 
 
-@get("/saved-searches/{search_id:str}", sync_to_thread=True, summary="One of my saved searches",
-     responses=problem_responses(401, 404, 503))
+@get(
+    "/saved-searches/{search_id:str}",
+    sync_to_thread=True,
+    summary="One of my saved searches",
+    responses=problem_responses(401, 404, 503),
+)
 def saved_search_detail(
-    search_id: str,
+    search_id: SearchId,
     principal: NamedDependency[Principal],
     get_saved_search: NamedDependency[GetSavedSearch],
 ) -> SavedSearchEnvelope:
@@ -630,10 +701,14 @@ def saved_search_detail(
     return SavedSearchEnvelope(success=True, data=saved_search_to_wire(view), meta=ItemMeta())
 
 
-@delete("/saved-searches/{search_id:str}", sync_to_thread=True,
-        summary="Delete one of my saved searches", responses=problem_responses(401, 404, 503))
+@delete(
+    "/saved-searches/{search_id:str}",
+    sync_to_thread=True,
+    summary="Delete one of my saved searches",
+    responses=problem_responses(401, 404, 503),
+)
 def saved_search_delete(
-    search_id: str,
+    search_id: SearchId,
     principal: NamedDependency[Principal],
     delete_saved_search: NamedDependency[DeleteSavedSearch],
 ) -> None:
@@ -641,21 +716,30 @@ def saved_search_delete(
     delete_saved_search(principal.user_id, parse_id(search_id, "saved search"))
 
 
-@get("/saved-searches/{search_id:str}/matches", sync_to_thread=True,
-     summary="The new jobs a saved search found", responses=problem_responses(401, 404, 503))
+@get(
+    "/saved-searches/{search_id:str}/matches",
+    sync_to_thread=True,
+    summary="The new jobs a saved search found",
+    responses=problem_responses(401, 404, 503),
+)
 def saved_search_matches(
-    search_id: str,
+    search_id: SearchId,
     principal: NamedDependency[Principal],
     list_saved_search_matches: NamedDependency[ListSavedSearchMatches],
     page: Annotated[int, Parameter(ge=1, le=MAX_PAGE)] = 1,
     per_page: Annotated[int, Parameter(ge=1)] = DEFAULT_PER_PAGE,
 ) -> SavedSearchMatchListEnvelope:
     """Return one page of the search's matches, newest first."""
-    found = list_saved_search_matches(principal.user_id, parse_id(search_id, "saved search"),
-                                      clamp_page(page, per_page))
+    found = list_saved_search_matches(
+        principal.user_id, parse_id(search_id, "saved search"), clamp_page(page, per_page)
+    )
     data = [
-        SavedSearchMatchOut(job_id=m.hit.job_id, found_at=m.hit.found_at, score=m.hit.score,
-                            job=job_to_wire(m.job) if m.job else None)
+        SavedSearchMatchOut(
+            job_id=m.hit.job_id,
+            found_at=m.hit.found_at,
+            score=m.hit.score,
+            job=job_to_wire(m.job) if m.job else None,
+        )
         for m in found.items
     ]
     return SavedSearchMatchListEnvelope(success=True, data=data, meta=list_meta(found))
@@ -681,15 +765,28 @@ def matching_users_router() -> Router:
     """The matching routes under ``/api/v1/users``."""
     return Router(
         path="/users",
-        route_handlers=[feedback_list, saved_search_create, saved_search_list, saved_search_detail,
-                        saved_search_delete, saved_search_matches, career_insight_read],
+        route_handlers=[
+            feedback_list,
+            saved_search_create,
+            saved_search_list,
+            saved_search_detail,
+            saved_search_delete,
+            saved_search_matches,
+            career_insight_read,
+        ],
         tags=["matching"],
         guards=[requires_user],
         dependencies={
             name: _provider(name)
-            for name in ("list_feedback", "create_saved_search", "list_saved_searches",
-                         "get_saved_search", "delete_saved_search", "list_saved_search_matches",
-                         "career_insight")
+            for name in (
+                "list_feedback",
+                "create_saved_search",
+                "list_saved_searches",
+                "get_saved_search",
+                "delete_saved_search",
+                "list_saved_search_matches",
+                "career_insight",
+            )
         },
     )
 

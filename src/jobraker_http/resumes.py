@@ -1,5 +1,7 @@
-"""Résumés and the candidate profile read from them. Every route needs a signed-in user and
-works on that user's data only (another user's résumé id answers 404).
+"""Résumés and the candidate profile read from them.
+
+Every route needs a signed-in user and works on that user's data only (another user's résumé id
+answers 404).
 
 - ``POST /api/v1/users/resumes/``: a file (``multipart/form-data``, field ``file``: PDF, DOCX or
   plain text, at most 5 MiB, told apart by content) or pasted text (JSON ``{"text": ...}``).
@@ -20,7 +22,7 @@ from litestar import Request, Router, get, post, put
 from litestar.concurrency import sync_to_thread
 from litestar.datastructures import State, UploadFile
 from litestar.di import NamedDependency, Provide
-from litestar.params import JSONBody, Parameter  # noqa: TC002 - Litestar reads it at runtime
+from litestar.params import JSONBody, Parameter
 
 from jobraker_adapters.container import Container
 from jobraker_core.accounts.identity import Principal
@@ -70,9 +72,16 @@ class ResumeOut(msgspec.Struct, kw_only=True):
 
 def resume_to_wire(resume: Resume, *, with_text: bool) -> ResumeOut:
     """Return the wire form of a résumé version."""
-    return ResumeOut(id=resume.id, version=resume.version, filename=resume.filename,
-                     media_type=resume.media_type, size=resume.size, sha256=resume.sha256,
-                     uploaded_at=resume.uploaded_at, text=resume.text if with_text else None)
+    return ResumeOut(
+        id=resume.id,
+        version=resume.version,
+        filename=resume.filename,
+        media_type=resume.media_type,
+        size=resume.size,
+        sha256=resume.sha256,
+        uploaded_at=resume.uploaded_at,
+        text=resume.text if with_text else None,
+    )
 
 
 class SkillOut(msgspec.Struct, kw_only=True):
@@ -143,8 +152,15 @@ def profile_to_wire(profile: CandidateProfile, now: datetime) -> CandidateProfil
         updated_at=profile.updated_at,
         years_experience=profile.years_experience(as_of),
         seniority=seniority.value if seniority else None,
-        skills=[SkillOut(name=s.name, skill_id=s.skill_id, years=s.years(as_of),
-                         evidence=evidence_to_wire(s.evidence)) for s in profile.skills],
+        skills=[
+            SkillOut(
+                name=s.name,
+                skill_id=s.skill_id,
+                years=s.years(as_of),
+                evidence=evidence_to_wire(s.evidence),
+            )
+            for s in profile.skills
+        ],
         roles=[
             RoleOut(
                 title=r.title,
@@ -160,12 +176,20 @@ def profile_to_wire(profile: CandidateProfile, now: datetime) -> CandidateProfil
             )
             for r in profile.roles
         ],
-        education=[EducationOut(text=e.text, level=e.level.value if e.level else None,
-                                field_of_study=e.field_of_study, year=e.year,
-                                evidence=evidence_to_wire(e.evidence)) for e in profile.education],
-        languages=[LanguageOut(name=lang.name, level=lang.level,
-                               evidence=evidence_to_wire(lang.evidence))
-                   for lang in profile.languages],
+        education=[
+            EducationOut(
+                text=e.text,
+                level=e.level.value if e.level else None,
+                field_of_study=e.field_of_study,
+                year=e.year,
+                evidence=evidence_to_wire(e.evidence),
+            )
+            for e in profile.education
+        ],
+        languages=[
+            LanguageOut(name=lang.name, level=lang.level, evidence=evidence_to_wire(lang.evidence))
+            for lang in profile.languages
+        ],
         locations=list(profile.locations),
         summary=profile.summary,
     )
@@ -235,9 +259,9 @@ class EducationIn(_In):
     """A qualification; ``level``: school, certificate, associate, bachelor, master, doctorate."""
 
     text: _Text
-    level: Literal["school", "certificate", "associate", "bachelor", "master", "doctorate"] | None = (
-        None
-    )
+    level: (
+        Literal["school", "certificate", "associate", "bachelor", "master", "doctorate"] | None
+    ) = None
     field_of_study: _Text | None = None
     year: Annotated[int, msgspec.Meta(ge=1950, le=2100)] | None = None
 
@@ -314,7 +338,7 @@ async def _upload_content(request: Request[Any, Any, Any]) -> tuple[bytes, str |
     summary="Upload my résumé",
     description="A PDF, DOCX or plain-text file as `multipart/form-data` (field `file`, at most "
     "5 MiB; the format is told from the content, not the name), or pasted text as JSON "
-    "`{\"text\": \"...\"}`. Keeps it as a new version and replaces the candidate profile with "
+    '`{"text": "..."}`. Keeps it as a new version and replaces the candidate profile with '
     "the one read from it. An empty, image-only (scanned), unreadable or unsupported file, or "
     "one from which nothing can be read, answers 422 saying why; nothing is stored then.",
     request_max_body_size=UPLOAD_BODY_LIMIT,
@@ -332,14 +356,20 @@ async def resume_upload(
     uploaded = await sync_to_thread(upload_resume, command)
     return UploadedEnvelope(
         success=True,
-        data=UploadedOut(resume=resume_to_wire(uploaded.resume, with_text=False),
-                         profile=profile_to_wire(uploaded.profile, now)),
+        data=UploadedOut(
+            resume=resume_to_wire(uploaded.resume, with_text=False),
+            profile=profile_to_wire(uploaded.profile, now),
+        ),
         meta=ItemMeta(),
     )
 
 
-@get("/resumes", sync_to_thread=True, summary="My résumé versions",
-     responses=problem_responses(401, 503))
+@get(
+    "/resumes",
+    sync_to_thread=True,
+    summary="My résumé versions",
+    responses=problem_responses(401, 503),
+)
 def resume_list(
     principal: NamedDependency[Principal],
     list_resumes: NamedDependency[ListResumes],
@@ -348,25 +378,38 @@ def resume_list(
 ) -> ResumeListEnvelope:
     """Return one page of the caller's versions, newest first (without their text)."""
     found = list_resumes(principal.user_id, clamp_page(page, per_page))
-    return ResumeListEnvelope(success=True,
-                              data=[resume_to_wire(r, with_text=False) for r in found.items],
-                              meta=list_meta(found))
+    return ResumeListEnvelope(
+        success=True,
+        data=[resume_to_wire(r, with_text=False) for r in found.items],
+        meta=list_meta(found),
+    )
 
 
-@get("/resumes/{resume_id:str}", sync_to_thread=True, summary="One of my résumé versions",
-     responses=problem_responses(401, 404, 503))
+@get(
+    "/resumes/{resume_id:str}",
+    sync_to_thread=True,
+    summary="One of my résumé versions",
+    responses=problem_responses(401, 404, 503),
+)
 def resume_detail(
-    resume_id: str, principal: NamedDependency[Principal], get_resume: NamedDependency[GetResume]
+    resume_id: Annotated[str, Parameter(description="The version's id (a UUID).")],
+    principal: NamedDependency[Principal],
+    get_resume: NamedDependency[GetResume],
 ) -> ResumeEnvelope:
     """Return the version with its text (404 for another user's)."""
     resume = get_resume(principal.user_id, parse_id(resume_id, "résumé"))
-    return ResumeEnvelope(success=True, data=resume_to_wire(resume, with_text=True),
-                          meta=ItemMeta())
+    return ResumeEnvelope(
+        success=True, data=resume_to_wire(resume, with_text=True), meta=ItemMeta()
+    )
 
 
-@get("/candidate-profile", sync_to_thread=True, summary="My candidate profile",
-     description="404 until a résumé was uploaded (or a profile saved).",
-     responses=problem_responses(401, 404, 503))
+@get(
+    "/candidate-profile",
+    sync_to_thread=True,
+    summary="My candidate profile",
+    description="404 until a résumé was uploaded (or a profile saved).",
+    responses=problem_responses(401, 404, 503),
+)
 def candidate_profile_read(
     principal: NamedDependency[Principal],
     get_candidate_profile: NamedDependency[GetCandidateProfile],
@@ -374,15 +417,20 @@ def candidate_profile_read(
 ) -> CandidateProfileEnvelope:
     """Return the caller's candidate profile."""
     profile = get_candidate_profile(principal.user_id)
-    return CandidateProfileEnvelope(success=True, data=profile_to_wire(profile, now),
-                                    meta=ItemMeta())
+    return CandidateProfileEnvelope(
+        success=True, data=profile_to_wire(profile, now), meta=ItemMeta()
+    )
 
 
-@put("/candidate-profile", sync_to_thread=True, summary="Edit my candidate profile",
-     description="Replaces the profile with the body (what it leaves out is cleared). Skill "
-     "names are matched to the skills taxonomy; facts kept from the résumé keep their evidence, "
-     "new ones are marked as entered by you.",
-     responses=problem_responses(401, 422, 503))
+@put(
+    "/candidate-profile",
+    sync_to_thread=True,
+    summary="Edit my candidate profile",
+    description="Replaces the profile with the body (what it leaves out is cleared). Skill "
+    "names are matched to the skills taxonomy; facts kept from the résumé keep their evidence, "
+    "new ones are marked as entered by you.",
+    responses=problem_responses(401, 422, 503),
+)
 def candidate_profile_replace(
     data: JSONBody[CandidateProfileIn],
     principal: NamedDependency[Principal],
@@ -393,30 +441,43 @@ def candidate_profile_replace(
     command = ReplaceCandidateProfileCommand(
         user_id=principal.user_id,
         skills=tuple(data.skills),
-        roles=tuple(RoleInput(r.title, r.company, r.start, r.end, r.description)
-                    for r in data.roles),
-        education=tuple(EducationInput(e.text, e.level, e.field_of_study, e.year)
-                        for e in data.education),
+        roles=tuple(
+            RoleInput(r.title, r.company, r.start, r.end, r.description) for r in data.roles
+        ),
+        education=tuple(
+            EducationInput(e.text, e.level, e.field_of_study, e.year) for e in data.education
+        ),
         languages=tuple(LanguageInput(lang.name, lang.level) for lang in data.languages),
         locations=tuple(data.locations),
         summary=data.summary,
     )
     profile = replace_candidate_profile(command)
-    return CandidateProfileEnvelope(success=True, data=profile_to_wire(profile, now),
-                                    meta=ItemMeta())
+    return CandidateProfileEnvelope(
+        success=True, data=profile_to_wire(profile, now), meta=ItemMeta()
+    )
 
 
 def resumes_router() -> Router:
     """The résumé and candidate-profile routes under ``/api/v1/users``."""
     return Router(
         path="/users",
-        route_handlers=[resume_upload, resume_list, resume_detail, candidate_profile_read,
-                        candidate_profile_replace],
+        route_handlers=[
+            resume_upload,
+            resume_list,
+            resume_detail,
+            candidate_profile_read,
+            candidate_profile_replace,
+        ],
         tags=["résumés"],
         guards=[requires_user],
         dependencies={
             name: _provider(name)
-            for name in ("upload_resume", "list_resumes", "get_resume", "get_candidate_profile",
-                         "replace_candidate_profile")
+            for name in (
+                "upload_resume",
+                "list_resumes",
+                "get_resume",
+                "get_candidate_profile",
+                "replace_candidate_profile",
+            )
         },
     )

@@ -1,5 +1,6 @@
-"""In-memory repositories of matching: résumé versions, candidate profiles, feedback, saved
-searches and their hits.
+"""In-memory repositories of matching.
+
+Résumé versions, candidate profiles, feedback, saved searches and their hits.
 
 They work on ``MatchingTables``: the store keeps the committed tables, each in-memory unit of work
 a private copy (``InMemoryMatchingSession``) that it publishes on commit, with the checks
@@ -28,8 +29,11 @@ _V = TypeVar("_V")
 
 
 def _page(items: list[_T], page: PageRequest) -> Page[_T]:
-    return Page(items=tuple(items[page.offset : page.offset + page.per_page]), total=len(items),
-                request=page)
+    return Page(
+        items=tuple(items[page.offset : page.offset + page.per_page]),
+        total=len(items),
+        request=page,
+    )
 
 
 @attrs.define
@@ -44,8 +48,13 @@ class MatchingTables:
 
     def copy(self) -> MatchingTables:
         """A copy whose dicts can change without touching these."""
-        return MatchingTables(dict(self.resumes), dict(self.candidates), dict(self.feedback),
-                              dict(self.searches), dict(self.hits))
+        return MatchingTables(
+            dict(self.resumes),
+            dict(self.candidates),
+            dict(self.feedback),
+            dict(self.searches),
+            dict(self.hits),
+        )
 
 
 @attrs.define
@@ -72,14 +81,18 @@ class InMemoryResumeRepository:
 
     def list(self, user_id: uuid.UUID, page: PageRequest) -> Page[Resume]:
         """Newest version first."""
-        mine = sorted((r for r in self.tables.resumes.values() if r.user_id == user_id),
-                      key=lambda r: r.version, reverse=True)
+        mine = sorted(
+            (r for r in self.tables.resumes.values() if r.user_id == user_id),
+            key=lambda r: r.version,
+            reverse=True,
+        )
         return _page(mine, page)
 
     def latest_version(self, user_id: uuid.UUID) -> int:
         """The highest version number (0 when none)."""
-        return max((r.version for r in self.tables.resumes.values() if r.user_id == user_id),
-                   default=0)
+        return max(
+            (r.version for r in self.tables.resumes.values() if r.user_id == user_id), default=0
+        )
 
 
 @attrs.define
@@ -113,8 +126,10 @@ class InMemoryFeedbackRepository:
 
     def list(self, user_id: uuid.UUID) -> list[Feedback]:
         """The person's feedback, oldest first."""
-        return sorted((f for f in self.tables.feedback.values() if f.user_id == user_id),
-                      key=lambda f: (f.created_at, str(f.job_id)))
+        return sorted(
+            (f for f in self.tables.feedback.values() if f.user_id == user_id),
+            key=lambda f: (f.created_at, str(f.job_id)),
+        )
 
     def delete(self, user_id: uuid.UUID, job_id: uuid.UUID) -> bool:
         """Forget the feedback on the job."""
@@ -142,8 +157,11 @@ class InMemorySavedSearchRepository:
 
     def list(self, user_id: uuid.UUID, page: PageRequest) -> Page[SavedSearch]:
         """Newest first."""
-        mine = sorted((s for s in self.tables.searches.values() if s.user_id == user_id),
-                      key=lambda s: (s.created_at, str(s.id)), reverse=True)
+        mine = sorted(
+            (s for s in self.tables.searches.values() if s.user_id == user_id),
+            key=lambda s: (s.created_at, str(s.id)),
+            reverse=True,
+        )
         return _page(mine, page)
 
     def delete(self, user_id: uuid.UUID, search_id: uuid.UUID) -> bool:
@@ -156,7 +174,7 @@ class InMemorySavedSearchRepository:
             del self.tables.hits[key]
         return True
 
-    def every(self, *, after: uuid.UUID | None, limit: int) -> list[SavedSearch]:
+    def every(self, *, after: uuid.UUID | None, limit: int) -> Sequence[SavedSearch]:
         """All searches by ascending id after ``after``."""
         ordered = sorted(self.tables.searches.values(), key=lambda s: s.id)
         return [s for s in ordered if after is None or s.id > after][:limit]
@@ -177,12 +195,15 @@ class InMemorySavedSearchRepository:
                 added += 1
         return added
 
-    def hits(self, user_id: uuid.UUID, search_id: uuid.UUID,
-             page: PageRequest) -> Page[SavedSearchHit]:
+    def hits(
+        self, user_id: uuid.UUID, search_id: uuid.UUID, page: PageRequest
+    ) -> Page[SavedSearchHit]:
         """The search's hits, newest first, then by job id."""
         self.get(user_id, search_id)
-        found = sorted((h for h in self.tables.hits.values() if h.search_id == search_id),
-                       key=lambda h: (-h.found_at.timestamp(), str(h.job_id)))
+        found = sorted(
+            (h for h in self.tables.hits.values() if h.search_id == search_id),
+            key=lambda h: (-h.found_at.timestamp(), str(h.job_id)),
+        )
         return _page(found, page)
 
     def hit_counts(self, search_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, int]:
@@ -213,8 +234,14 @@ class InMemoryMatchingSession:
         self.feedback = InMemoryFeedbackRepository(self.tables)
         self.saved_searches = InMemorySavedSearchRepository(self.tables)
 
-    def repositories(self) -> tuple[InMemoryResumeRepository, InMemoryCandidateProfileRepository,
-                                    InMemoryFeedbackRepository, InMemorySavedSearchRepository]:
+    def repositories(
+        self,
+    ) -> tuple[
+        InMemoryResumeRepository,
+        InMemoryCandidateProfileRepository,
+        InMemoryFeedbackRepository,
+        InMemorySavedSearchRepository,
+    ]:
         """The four repositories, in the order the unit of work names them."""
         return self.resumes, self.candidates, self.feedback, self.saved_searches
 

@@ -16,7 +16,9 @@ from jobraker_adapters.memory.accounts import (
 )
 from jobraker_adapters.memory.jobs import InMemoryIngestionRunRepository, InMemoryJobRepository
 from jobraker_adapters.memory.matching import InMemoryMatchingSession, MatchingTables
+from jobraker_adapters.memory.privacy import InMemoryPersonalDataStore
 from jobraker_adapters.memory.profiles import InMemoryProfileRepository
+from jobraker_adapters.memory.twofactor import InMemorySecuritySession, SecurityTables
 from jobraker_core.accounts.model import AuditEvent, RefreshFamily, RefreshToken, User
 from jobraker_core.accounts.profile import Profile
 from jobraker_core.errors import Conflict
@@ -42,6 +44,7 @@ class InMemoryStore:
     refresh_tokens: dict[str, RefreshToken] = attrs.field(factory=dict)
     audit: dict[uuid.UUID, AuditEvent] = attrs.field(factory=dict)
     matching: MatchingTables = attrs.field(factory=MatchingTables)
+    security: SecurityTables = attrs.field(factory=SecurityTables)
     commits: int = 0
     lock: threading.Lock = attrs.field(factory=threading.Lock, init=False, repr=False, eq=False)
 
@@ -79,6 +82,23 @@ class InMemoryUnitOfWork:
         self.resumes, self.candidates, self.feedback, self.saved_searches = (
             self._matching.repositories()
         )
+        self._open_security(InMemorySecuritySession())
+
+    def _open_security(self, session: InMemorySecuritySession) -> None:
+        self._security = session
+        self.two_factor = session.two_factor
+        self.oidc_identities = session.oidc_identities
+        self.personal_data = InMemoryPersonalDataStore(self)
+
+    @property
+    def matching_tables(self) -> MatchingTables:
+        """This unit's view of the matching tables."""
+        return self._matching.tables
+
+    @property
+    def security_tables(self) -> SecurityTables:
+        """This unit's view of the two-factor and identity tables."""
+        return self._security.tables
 
     def __enter__(self) -> Self:
         with self._store.lock:
@@ -87,6 +107,8 @@ class InMemoryUnitOfWork:
             self._profiles_before = dict(self._store.profiles)
             self._accounts_before = _AccountsSnapshot.of(self._store)
             self._matching = InMemoryMatchingSession(self._store.matching)
+            security = InMemorySecuritySession(self._store.security)
+        self._open_security(security)
         self.resumes, self.candidates, self.feedback, self.saved_searches = (
             self._matching.repositories()
         )
@@ -124,6 +146,7 @@ class InMemoryUnitOfWork:
         self.resumes, self.candidates, self.feedback, self.saved_searches = (
             self._matching.repositories()
         )
+        self._open_security(InMemorySecuritySession())
 
     def commit(self) -> None:
         """Publish this unit's writes to the store, or raise ``Conflict`` and publish nothing."""
@@ -136,6 +159,7 @@ class InMemoryUnitOfWork:
             self._check_runs(runs)
             accounts.check(self._store, self._accounts_before)
             self._matching.check(self._store.matching)
+            self._security.check(self._store.security)
             self._store.jobs.update(jobs)
             self._store.ingestions.update(runs)
             self._store.profiles.update(profiles)
@@ -143,6 +167,8 @@ class InMemoryUnitOfWork:
                 self._store.profiles.pop(user_id, None)
             accounts.publish(self._store)
             self._matching.publish(self._store.matching)
+            self._security.publish(self._store.security)
+            self.personal_data.publish(self._store)  # erasures last: they remove what was written
             self._store.commits += 1
         self._jobs_before = dict(self.jobs.jobs)
         self._runs_before = dict(self.ingestions.runs)

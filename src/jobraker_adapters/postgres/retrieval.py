@@ -47,7 +47,7 @@ if TYPE_CHECKING:
 
     Connection = psycopg.Connection[Any]
 
-DEFAULT_EF_SEARCH: Final = 100
+DEFAULT_EF_SEARCH: Final = 200
 """The shipped ``hnsw.ef_search`` (see docs/benchmarks-vectors.md for the recall it gives)."""
 DEFAULT_EXACT_THRESHOLD: Final = 2000
 """Filters passed by at most this many jobs take the exact path (see the benchmark)."""
@@ -130,13 +130,16 @@ class PostgresJobRetriever:
     def _text_candidates(
         self, conn: Connection, terms: Sequence[str], filters: JobQuery, depth: int
     ) -> list[uuid.UUID]:
+        words = " or ".join(term for term in terms if term != "or")  # websearch syntax: OR
+        if not words:
+            return []
         source, where, params = job_filter_sql(filters)
         rows = conn.execute(
             f"SELECT j.id FROM {source},"
             f" websearch_to_tsquery('{TEXT_SEARCH_CONFIG}', %(r_terms)s) AS rq"
             f" WHERE ({where}) AND j.search @@ rq"
             " ORDER BY ts_rank_cd(j.search, rq) DESC, j.id LIMIT %(r_depth)s",
-            {**params, "r_terms": " or ".join(t for t in terms if t != "or"), "r_depth": depth},
+            {**params, "r_terms": words, "r_depth": depth},
         ).fetchall()
         return [row[0] for row in rows]
 

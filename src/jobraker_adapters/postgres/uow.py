@@ -19,15 +19,33 @@ from jobraker_adapters.postgres.jobs import (
     PostgresIngestionRunRepository,
     PostgresJobRepository,
 )
+from jobraker_adapters.postgres.matching import (
+    PostgresCandidateProfileRepository,
+    PostgresFeedbackRepository,
+    PostgresResumeRepository,
+    PostgresSavedSearchRepository,
+)
+from jobraker_adapters.postgres.oidc import PostgresOidcIdentityRepository
+from jobraker_adapters.postgres.privacy import PostgresPersonalDataStore
 from jobraker_adapters.postgres.profiles import PostgresProfileRepository
+from jobraker_adapters.postgres.twofactor import PostgresTwoFactorRepository
 
 if TYPE_CHECKING:
     from types import TracebackType
 
     from jobraker_adapters.postgres.pool import Pool
+    from jobraker_core.accounts.oidc import OidcIdentityRepository
     from jobraker_core.accounts.ports import AuditLog, RefreshTokenRepository, UserRepository
+    from jobraker_core.accounts.privacy import PersonalDataStore
     from jobraker_core.accounts.profile import ProfileRepository
+    from jobraker_core.accounts.twofactor import TwoFactorRepository
     from jobraker_core.jobs.ports import IngestionRunRepository, JobRepository
+    from jobraker_core.matching.ports import (
+        CandidateProfileRepository,
+        FeedbackRepository,
+        ResumeRepository,
+        SavedSearchRepository,
+    )
 
 
 class PostgresUnitOfWork:
@@ -44,6 +62,13 @@ class PostgresUnitOfWork:
     refresh_tokens: RefreshTokenRepository
     audit: AuditLog
     profiles: ProfileRepository
+    resumes: ResumeRepository
+    candidates: CandidateProfileRepository
+    feedback: FeedbackRepository
+    saved_searches: SavedSearchRepository
+    two_factor: TwoFactorRepository
+    oidc_identities: OidcIdentityRepository
+    personal_data: PersonalDataStore
 
     def __init__(self, pool: Pool) -> None:
         """Prepare a unit on ``pool``; nothing is borrowed before the block is entered."""
@@ -63,6 +88,13 @@ class PostgresUnitOfWork:
         self.refresh_tokens = PostgresRefreshTokenRepository(conn)
         self.audit = PostgresAuditLog(conn)
         self.profiles = PostgresProfileRepository(conn)
+        self.resumes = PostgresResumeRepository(conn)
+        self.candidates = PostgresCandidateProfileRepository(conn)
+        self.feedback = PostgresFeedbackRepository(conn)
+        self.saved_searches = PostgresSavedSearchRepository(conn)
+        self.two_factor = PostgresTwoFactorRepository(conn)
+        self.oidc_identities = PostgresOidcIdentityRepository(conn)
+        self.personal_data = PostgresPersonalDataStore(conn)
         return self
 
     def __exit__(
@@ -78,6 +110,8 @@ class PostgresUnitOfWork:
         del self.jobs, self.ingestions
         del self.users, self.refresh_tokens, self.audit
         del self.profiles
+        del self.resumes, self.candidates, self.feedback, self.saved_searches
+        del self.two_factor, self.oidc_identities, self.personal_data
         try:
             with suppress(psycopg.Error):  # a broken connection: the pool will discard it
                 conn.rollback()

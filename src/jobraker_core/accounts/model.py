@@ -255,6 +255,18 @@ class AuditKind(enum.StrEnum):
     USER_DISABLED = "user_disabled"
     USER_ENABLED = "user_enabled"
     ROLE_CHANGED = "role_changed"
+    # two-factor sign-in, OIDC sign-in, privacy (jobraker_core.accounts.twofactor, oidc, privacy)
+    TWO_FACTOR_ENROLMENT_STARTED = "two_factor_enrolment_started"
+    TWO_FACTOR_ENABLED = "two_factor_enabled"
+    TWO_FACTOR_DISABLED = "two_factor_disabled"
+    TWO_FACTOR_CHALLENGED = "two_factor_challenged"
+    TWO_FACTOR_FAILED = "two_factor_failed"
+    RECOVERY_CODE_USED = "recovery_code_used"
+    RECOVERY_CODES_REGENERATED = "recovery_codes_regenerated"
+    OIDC_LINKED = "oidc_linked"
+    DATA_EXPORTED = "data_exported"
+    ACCOUNT_ERASED = "account_erased"
+    SECRETS_ROTATED = "secrets_rotated"
 
 
 @attrs.frozen

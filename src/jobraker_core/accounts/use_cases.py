@@ -46,6 +46,7 @@ from jobraker_core.accounts.ports import (
     Pseudonymizer,
     RevocationStore,
 )
+from jobraker_core.accounts.second_factor import SecondFactorGate, SecondFactorRequired
 from jobraker_core.clock import Clock
 from jobraker_core.errors import (
     Forbidden,
@@ -231,7 +232,9 @@ class Login:
     - Unknown email or wrong password: ``Unauthenticated`` with the same message, after the same
       work (a dummy hash is verified for unknown emails).
     - A disabled account with the right password: ``Forbidden``.
-    - Success: a rehash if the hasher's parameters changed, ``last_login_at`` and a token pair.
+    - Success: a rehash if the hasher's parameters changed, ``last_login_at`` and a token pair;
+      for an account with two-factor sign-in on, a ``SecondFactorRequired`` challenge instead
+      (from ``second_factor``; ``CompleteTwoFactorLogin`` then hands out the tokens).
     """
 
     uow: UnitOfWorkFactory
@@ -243,8 +246,9 @@ class Login:
     audit: AppendAuditEvent
     dummy_hash: str = attrs.field(repr=False)
     refresh_lifetime: timedelta
+    second_factor: SecondFactorGate | None = None
 
-    def __call__(self, command: LogIn) -> LoginResult:
+    def __call__(self, command: LogIn) -> LoginResult | SecondFactorRequired:
         """Return the new session's tokens; raise as described above."""
         try:
             email = normalise_email(command.email)
@@ -297,7 +301,7 @@ class Login:
 
     def _succeed(
         self, uow: UnitOfWork, user: User, password_hash: str, command: LogIn
-    ) -> LoginResult:
+    ) -> LoginResult | SecondFactorRequired:
         now = self.clock.now()
         if self.hasher.needs_rehash(password_hash):
             new_hash = self.hasher.hash(command.password)
@@ -306,6 +310,11 @@ class Login:
                 self.audit(
                     uow.audit, AuditKind.PASSWORD_REHASHED, actor_id=user.id, subject_id=user.id
                 )
+        if self.second_factor is not None:
+            required = self.second_factor.challenge(uow, user, command.ip)
+            if required is not None:
+                uow.commit()
+                return required
         uow.users.record_login(user.id, now)
         user = user.logged_in(now)
         pair, family = _start_session(uow, self.issuer, user, now, self.refresh_lifetime)

@@ -95,14 +95,31 @@ _ITEM_FILLER: Final = re.compile(
     r"mastered|meticulous|basic)\s+)+",
     re.IGNORECASE,
 )
-_ITEM_CUT: Final = re.compile(r"\s*(?::|\s[-\u2013\u2014]\s|\(|;|,\s|\.\s|\.$)")
+_ITEM_CUT: Final = re.compile(
+    r"\s*(?::|\s[-\u2013\u2014]\s|\(|;|,\s|\.\s|\.$)"
+    r"|\s+(?:to|for|which|that|while|when|so as|in order|including|such as|e\.g\.)\s",
+    re.IGNORECASE,
+)
 _NUMBER_WORDS: Final = {
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
-    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "fifteen": 15,
+    "twenty": 20,
 }
 _YEARS: Final = re.compile(
     r"(?:at least|minimum(?: of)?|min\.?|over|more than)?\s*(?P<years>\d{1,2}(?:\.\d)?|"
-    + "|".join(_NUMBER_WORDS) + r")"
+    + "|".join(_NUMBER_WORDS)
+    + r")"
     r"\s*\+?\s*(?:-\s*\d{1,2}\s*)?(?:years?|yrs?)\b(?P<rest>[^.;\n]{0,120})",
     re.IGNORECASE,
 )
@@ -122,12 +139,42 @@ _ROLE_TAIL: Final = re.compile(
     re.IGNORECASE,
 )
 _NOT_A_ROLE: Final = frozenset(
-    {"experience", "the industry", "industry", "a similar role", "similar role", "this field",
-     "the field", "a related field", "related field", "total", "the role"}
+    {
+        "experience",
+        "the industry",
+        "industry",
+        "a similar role",
+        "similar role",
+        "this field",
+        "the field",
+        "a related field",
+        "related field",
+        "total",
+        "the role",
+    }
 )
 _LEGAL: Final = frozenset(
-    {"inc", "incorporated", "llc", "ltd", "limited", "plc", "corp", "corporation", "co",
-     "company", "gmbh", "ag", "sa", "bv", "nv", "pty", "llp", "lp", "the"}
+    {
+        "inc",
+        "incorporated",
+        "llc",
+        "ltd",
+        "limited",
+        "plc",
+        "corp",
+        "corporation",
+        "co",
+        "company",
+        "gmbh",
+        "ag",
+        "sa",
+        "bv",
+        "nv",
+        "pty",
+        "llp",
+        "lp",
+        "the",
+    }
 )
 
 
@@ -141,7 +188,7 @@ def _phrase(item: Line) -> tuple[str, int, int] | None:
     text = item.text.replace("**", "").replace("__", "")
     if text.rstrip().endswith(":"):
         return None  # "Candidates must have:" introduces the items; it is not one
-    text = re.sub(r"^(?:and|or|&)\s+", lambda m: " " * len(m.group()), text, flags=re.I)
+    text = re.sub(r"^(?:and|or|&)\s+", lambda m: " " * len(m.group()), text, flags=re.IGNORECASE)
     filler = _ITEM_FILLER.match(text)
     start = filler.end() if filler else 0
     cut = _ITEM_CUT.search(text, start)
@@ -255,8 +302,9 @@ class JobAnalyser:
             if _YEARS.search(line.text):
                 continue
             for first, last in list_items(line.text):
-                item = Line(line.text[first:last], line.start + first, line.start + last,
-                            line.bulleted)
+                item = Line(
+                    line.text[first:last], line.start + first, line.start + last, line.bulleted
+                )
                 entry = _requirement_phrase(item, required, line.text, mentions)
                 if entry is not None:
                     skills.setdefault(entry.key, entry)
@@ -275,7 +323,6 @@ class JobAnalyser:
             seniority=seniority,
             family=f"{family_title}|{seniority or ''}|{company_words(job.company)}",
         )
-
 
     def _occupation_of(self, role: str | None) -> str | None:
         if role is None:
@@ -307,10 +354,11 @@ def _experience(text: str) -> tuple[ExperienceRequirement, ...]:
             before = _ROLE_BEFORE_YEARS.search(text[line_start : match.start()])
             role = before.group("role") if before else None
         if role is not None:
-            role = _ROLE_TAIL.sub("", _ROLE_TAIL.sub("", role)).strip(" .-\u2013")
+            role = _ROLE_TAIL.sub("", _ROLE_TAIL.sub("", role)).strip(" .-\u2013\"'\u201c\u201d")
             if fold(role) in _NOT_A_ROLE or len(role) < 3:  # noqa: PLR2004
                 role = None
-        if role is None and not re.search(r"experience|exp\b", match.group(0) + rest, re.I):
+        stated = match.group(0) + rest
+        if role is None and not re.search(r"experience|exp\b", stated, re.IGNORECASE):
             continue  # "5 years" of something else (a warranty, a company's age)
         line_start = text.rfind("\n", 0, match.start()) + 1
         line_end = text.find("\n", match.end())
@@ -323,7 +371,10 @@ def _experience(text: str) -> tuple[ExperienceRequirement, ...]:
                 years=years,
                 role=role,
                 evidence=Evidence(
-                    text[start:end], source=EvidenceSource.JOB, start=start, end=end,
+                    text[start:end],
+                    source=EvidenceSource.JOB,
+                    start=start,
+                    end=end,
                     context=context,
                 ),
             )

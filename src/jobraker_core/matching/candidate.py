@@ -1,9 +1,11 @@
-"""The candidate profile: what a résumé says about a person, in a shape the person can check and
-edit, and that matching can use.
+"""The candidate profile.
+
+What a résumé says about a person, in a shape the person can check and edit, and that matching can
+use.
 
 Every fact carries its ``Evidence``: the span of the résumé it was read from, or a note that the
 person entered it. Years of experience are never stored as numbers that go stale; they are
-computed from the dated roles for a given day (``as_of``), so a role "Jan 2019 – Present" keeps
+computed from the dated roles for a given day (``as_of``), so a role "Jan 2019 - Present" keeps
 counting.
 """
 
@@ -148,8 +150,9 @@ class Period:
     def __attrs_post_init__(self) -> None:
         """Refuse a period that ends before it starts."""
         if self.end is not None and self.end < self.start:
-            raise InvalidInput(f"a period ends ({self.end}) before it starts ({self.start})",
-                               field="period")
+            raise InvalidInput(
+                f"a period ends ({self.end}) before it starts ({self.start})", field="period"
+            )
 
     def months(self, as_of: YearMonth) -> int:
         """How many months the period lasts as of ``as_of`` (nothing after ``as_of`` counts)."""
@@ -162,8 +165,8 @@ class Period:
         return self.start.index, max(self.start.index, min(end, as_of.index + 1))
 
     def describe(self) -> str:
-        """Such as ``2019-01 – present``."""
-        return f"{self.start} – {self.end if self.end is not None else 'present'}"
+        """Such as ``2019-01 - present``."""
+        return f"{self.start} - {self.end if self.end is not None else 'present'}"
 
 
 def union_years(periods: Iterable[Period], as_of: YearMonth) -> float:
@@ -342,8 +345,6 @@ class CandidateProfile:
             parts.append(", ".join(skill.name for skill in self.skills))
         if self.summary:
             parts.append(self.summary)
-        for role in self.roles:
-            if role.description:
-                parts.append(role.description)
+        parts.extend(role.description for role in self.roles if role.description)
         parts.extend(entry.text for entry in self.education)
         return "\n".join(parts)

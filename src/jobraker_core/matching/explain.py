@@ -1,5 +1,7 @@
-"""The explanation every match carries: the score's parts, the skills matched and missing with
-evidence from both sides, the experience asked for and found, and why a job is excluded.
+"""The explanation every match carries.
+
+The score's parts, the skills matched and missing with evidence from both sides, the experience
+asked for and found, and why a job is excluded.
 
 A score is the sum of its parts' points (clamped to 0..100), so a person can add them up; each
 part says in one sentence what it saw. ``scoring`` builds these; the edges only show them.
@@ -101,7 +103,7 @@ class Exclusion:
 class Match:
     """A job scored for a person, with everything needed to check the score.
 
-    ``score`` is in [0, 100], the sum of ``parts``' points (clamped), rounded to a tenth; it is
+    ``score`` is in [0, 100], the sum of ``parts``' points (clamped), rounded to a hundredth; it is
     computed for excluded jobs too, which recommendations hide. ``family`` groups near-duplicate
     postings; ``duplicate_of`` names the better-ranked posting of the same family when this one
     was moved down the list for it.

@@ -199,8 +199,10 @@ class FeedbackEffect:
     def summary(self) -> str:
         """Such as ``you dismissed 3 jobs at Acme as "too junior" (-12)``."""
         jobs = "job" if self.count == 1 else "jobs"
-        return f'you dismissed {self.count} {jobs} {self.anchor} as "{self.reason.label}" ' \
+        return (
+            f'you dismissed {self.count} {jobs} {self.anchor} as "{self.reason.label}" '
             f"({-self.points:g})"
+        )
 
 
 def _anchor(dismissal: Feedback, traits: JobTraits) -> str:

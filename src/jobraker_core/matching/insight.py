@@ -1,5 +1,6 @@
-"""Career insight: what the person's best matches ask for that the profile does not show, and
-what those jobs pay.
+"""Career insight.
+
+What the person's best matches ask for that the profile does not show, and what those jobs pay.
 
 Salaries are summarised per currency and never converted: a person whose matches pay in GBP and
 in EUR sees two ranges.

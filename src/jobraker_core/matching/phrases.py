@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import enum
 import re
+import unicodedata
 from typing import TYPE_CHECKING, Final, TypeVar
 
 import attrs
@@ -50,36 +51,128 @@ class SectionKind(enum.StrEnum):
 
 # Checked in order: the first group whose phrase occurs in the heading decides.
 _HEADINGS: Final[tuple[tuple[SectionKind, tuple[str, ...]], ...]] = (
-    (SectionKind.NICE_TO_HAVE, ("nice to have", "nice to haves", "preferred", "bonus",
-                                "desirable", "good to have", "pluses", "a plus")),
-    (SectionKind.REQUIRED_EXPERIENCE, ("required experience", "required experiences",
-                                       "requiredd experience", "experience required",
-                                       "experience requirements")),
-    (SectionKind.REQUIREMENTS, ("required skills", "requirements", "requirement",
-                                "qualifications", "must have", "must haves", "what you need",
-                                "what you ll need", "what we re looking for",
-                                "what we are looking for", "who you are", "about you",
-                                "your profile", "you have", "you bring", "skills required",
-                                "key skills", "essential")),
-    (SectionKind.RESPONSIBILITIES, ("responsibilities", "what you ll do", "what you will do",
-                                    "duties", "your tasks", "the role", "key responsibilities")),
+    (
+        SectionKind.NICE_TO_HAVE,
+        (
+            "nice to have",
+            "nice to haves",
+            "preferred",
+            "bonus",
+            "desirable",
+            "good to have",
+            "pluses",
+            "a plus",
+        ),
+    ),
+    (
+        SectionKind.REQUIRED_EXPERIENCE,
+        (
+            "required experience",
+            "required experiences",
+            "requiredd experience",
+            "experience required",
+            "experience requirements",
+        ),
+    ),
+    (
+        SectionKind.REQUIREMENTS,
+        (
+            "required skills",
+            "requirements",
+            "requirement",
+            "qualifications",
+            "must have",
+            "must haves",
+            "what you need",
+            "what you ll need",
+            "what we re looking for",
+            "what we are looking for",
+            "who you are",
+            "about you",
+            "your profile",
+            "you have",
+            "you bring",
+            "skills required",
+            "key skills",
+            "essential",
+        ),
+    ),
+    (
+        SectionKind.RESPONSIBILITIES,
+        (
+            "responsibilities",
+            "what you ll do",
+            "what you will do",
+            "duties",
+            "your tasks",
+            "the role",
+            "key responsibilities",
+        ),
+    ),
     (SectionKind.TITLE, ("job title", "title", "position")),
-    (SectionKind.PERSONAL, ("personal information", "personal details", "contact",
-                            "contact information", "personal")),
-    (SectionKind.SUMMARY, ("summary", "profile", "objective", "about me", "job summary",
-                           "professional summary", "overview", "job description")),
+    (
+        SectionKind.PERSONAL,
+        ("personal information", "personal details", "contact", "contact information", "personal"),
+    ),
+    (
+        SectionKind.SUMMARY,
+        (
+            "summary",
+            "profile",
+            "objective",
+            "about me",
+            "job summary",
+            "professional summary",
+            "overview",
+            "job description",
+        ),
+    ),
     (SectionKind.LANGUAGES, ("languages", "language skills", "language")),
-    (SectionKind.SKILLS, ("skills", "technical skills", "core skills", "competencies",
-                          "expertise", "technologies", "tech stack", "tools", "skill")),
-    (SectionKind.EXPERIENCE, ("experience", "work experience", "employment", "work history",
-                              "professional experience", "career history", "employment history",
-                              "positions")),
-    (SectionKind.EDUCATION, ("education", "academic", "qualifications and education",
-                             "degrees", "studies", "training")),
-    (SectionKind.CERTIFICATIONS, ("certifications", "certificates", "licenses",
-                                  "certification")),
-    (SectionKind.PROJECTS, ("projects", "publications", "awards", "interests", "hobbies",
-                            "references", "volunteering", "volunteer")),
+    (
+        SectionKind.SKILLS,
+        (
+            "skills",
+            "technical skills",
+            "core skills",
+            "competencies",
+            "expertise",
+            "technologies",
+            "tech stack",
+            "tools",
+            "skill",
+        ),
+    ),
+    (
+        SectionKind.EXPERIENCE,
+        (
+            "experience",
+            "work experience",
+            "employment",
+            "work history",
+            "professional experience",
+            "career history",
+            "employment history",
+            "positions",
+        ),
+    ),
+    (
+        SectionKind.EDUCATION,
+        ("education", "academic", "qualifications and education", "degrees", "studies", "training"),
+    ),
+    (SectionKind.CERTIFICATIONS, ("certifications", "certificates", "licenses", "certification")),
+    (
+        SectionKind.PROJECTS,
+        (
+            "projects",
+            "publications",
+            "awards",
+            "interests",
+            "hobbies",
+            "references",
+            "volunteering",
+            "volunteer",
+        ),
+    ),
 )
 _MARKDOWN_HEADING: Final = re.compile(r"^\s*#{1,6}\s*(?P<text>.*?)\s*:?\s*$")
 _BULLET: Final = re.compile(
@@ -132,7 +225,7 @@ def _heading_of(raw: str) -> tuple[str, SectionKind] | None:
         text = markdown.group("text")
         return text, classify_heading(text) or SectionKind.OTHER
     stripped = _EMPHASIS.sub("", raw).strip()
-    if not stripped or _BULLET.match(raw) and not stripped.isupper():
+    if not stripped or (_BULLET.match(raw) and not stripped.isupper()):
         return None
     body = stripped[:-1].strip() if stripped.endswith(":") else stripped
     words = body.split()
@@ -194,9 +287,32 @@ _STOP: Final = frozenset(
     """.split()  # noqa: SIM905 - a word list reads better as prose
 )
 _SUFFIXES: Final = (
-    "ational", "ations", "ation", "ically", "ingly", "ities", "ments", "ement",
-    "ment", "ness", "ical", "ings", "ally", "able", "ible", "ity", "ing", "ers", "ies", "ive",
-    "ed", "er", "al", "ly", "es", "ic", "s", "e", "y",
+    "ational",
+    "ations",
+    "ation",
+    "ically",
+    "ingly",
+    "ities",
+    "ments",
+    "ement",
+    "ment",
+    "ness",
+    "ical",
+    "ings",
+    "ally",
+    "able",
+    "ible",
+    "ity",
+    "ing",
+    "ers",
+    "ive",
+    "ed",
+    "er",
+    "al",
+    "ly",
+    "ic",
+    "e",
+    "y",
 )
 _MIN_STEM: Final = 4
 _TERM: Final = re.compile(r"[a-z0-9][a-z0-9+#]*")
@@ -205,11 +321,16 @@ _TERM: Final = re.compile(r"[a-z0-9][a-z0-9+#]*")
 def stem(word: str) -> str:
     """Return a light stem of a folded word ("management", "managing" -> "manag").
 
-    One suffix is stripped, never leaving fewer than four characters; the result is cut to
-    seven characters, which keeps word families together ("communication", "communicate").
+    A plural ending goes first ("animals" -> "animal"), then one suffix, never leaving fewer
+    than four characters; the result is cut to seven characters, which keeps word families
+    together ("communication", "communicate").
     """
     if len(word) <= _MIN_STEM or not word.isalpha():
         return word
+    if word.endswith("ies") and len(word) > _MIN_STEM + 2:
+        word = word[:-3] + "y"
+    elif word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        word = word[:-1]
     for suffix in _SUFFIXES:
         if word.endswith(suffix) and len(word) - len(suffix) >= _MIN_STEM:
             word = word[: -len(suffix)]
@@ -217,9 +338,19 @@ def stem(word: str) -> str:
     return word[:7]
 
 
+def _fold_keeping_symbols(text: str) -> str:
+    """Lower case without accents, keeping ``+`` and ``#`` (so C# and C++ are not C)."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+
+
 def terms(text: str) -> frozenset[str]:
-    """Return the stemmed content words of ``text`` (function words and filler dropped)."""
-    return frozenset(stem(word) for word in _TERM.findall(fold(text)) if word not in _STOP)
+    """Return the stemmed content words of ``text`` (function words and filler dropped).
+
+    ``C#``, ``C++`` and ``F#`` stay words of their own.
+    """
+    words = _TERM.findall(_fold_keeping_symbols(text))
+    return frozenset(stem(word) for word in words if word not in _STOP)
 
 
 def overlap(phrase: frozenset[str], line: frozenset[str]) -> float:
@@ -247,14 +378,15 @@ def join_lines(lines: Sequence[Line]) -> str:
 
 
 _LIST_SEPARATOR: Final = re.compile(r"\s*[,;]\s*")
-_MAX_LIST_ITEM_WORDS: Final = 8
+_SHORT_ITEM_WORDS: Final = 4
 
 
 def list_items(text: str) -> list[tuple[int, int]]:
     """Split a line that is a list ("iOS, Android, SDK, Technical Writing") into its items.
 
     Returns the (start, end) of each item within ``text``; a line that is not such a list (fewer
-    than two separators, or items that read as prose) is one item.
+    than two separators, or fewer than two thirds of its pieces of at most four words) is one
+    item.
     """
     cuts = list(_LIST_SEPARATOR.finditer(text))
     whole = [(0, len(text))]
@@ -269,7 +401,8 @@ def list_items(text: str) -> list[tuple[int, int]]:
             start = text.index(piece, position)
             items.append((start, start + len(piece)))
         position = cut.end() if cut is not None else len(text)
-    if any(len(text[a:b].split()) > _MAX_LIST_ITEM_WORDS for a, b in items):
+    short = sum(1 for a, b in items if len(text[a:b].split()) <= _SHORT_ITEM_WORDS)
+    if 3 * short < 2 * len(items):  # mostly long pieces: a sentence with commas, not a list
         return whole
     return items
 

@@ -34,9 +34,11 @@ class DocumentReader(Protocol):
 
 
 class ResumeRepository(Protocol):
-    """Every résumé version each person uploaded. ``add`` raises ``Conflict`` when the person
-    already has a version with the same number (two uploads raced); ``get`` raises ``NotFound``
-    for an unknown id or another person's résumé."""
+    """Every résumé version each person uploaded.
+
+    ``add`` raises ``Conflict`` when the person already has a version with the same number (two
+    uploads raced); ``get`` raises ``NotFound`` for an unknown id or another person's résumé.
+    """
 
     def add(self, resume: Resume) -> None:
         """Store a new version."""
@@ -110,7 +112,7 @@ class SavedSearchRepository(Protocol):
         """Delete the search and its hits; False when the person has no such search."""
         ...
 
-    def every(self, *, after: uuid.UUID | None, limit: int) -> list[SavedSearch]:
+    def every(self, *, after: uuid.UUID | None, limit: int) -> Sequence[SavedSearch]:
         """Up to ``limit`` searches of all people, by ascending id after ``after``."""
         ...
 
@@ -122,7 +124,9 @@ class SavedSearchRepository(Protocol):
         """Record these hits, skipping those already recorded; return how many were new."""
         ...
 
-    def hits(self, user_id: uuid.UUID, search_id: uuid.UUID, page: PageRequest) -> Page[SavedSearchHit]:
+    def hits(
+        self, user_id: uuid.UUID, search_id: uuid.UUID, page: PageRequest
+    ) -> Page[SavedSearchHit]:
         """The jobs found for the person's search, newest first (then by job id)."""
         ...
 

@@ -28,7 +28,14 @@ from jobraker_core.matching.candidate import (
     Role,
     YearMonth,
 )
-from jobraker_core.matching.phrases import Line, Section, SectionKind, list_items, sections
+from jobraker_core.matching.phrases import (
+    Line,
+    Section,
+    SectionKind,
+    list_items,
+    sections,
+    terms,
+)
 from jobraker_core.matching.skills import seniority_of
 
 if TYPE_CHECKING:
@@ -78,8 +85,18 @@ class Resume:
 # ----------------------------------------------------------------------------- dates
 
 _MONTHS: Final = {
-    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6,
-    "jul": 7, "aug": 8, "sep": 9, "oct": 10, "nov": 11, "dec": 12,
+    "jan": 1,
+    "feb": 2,
+    "mar": 3,
+    "apr": 4,
+    "may": 5,
+    "jun": 6,
+    "jul": 7,
+    "aug": 8,
+    "sep": 9,
+    "oct": 10,
+    "nov": 11,
+    "dec": 12,
 }
 _MONTH_WORD: Final = (
     r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
@@ -128,7 +145,7 @@ class DateRange:
 
 
 def find_date_ranges(text: str) -> tuple[DateRange, ...]:
-    """Return every date range in ``text`` ("Jan 2019 – Present", "2017-2020", ...), in order.
+    """Return every date range in ``text`` ("Jan 2019 - Present", "2017-2020", ...), in order.
 
     Ranges whose end is before their start are skipped, not guessed at.
     """
@@ -212,7 +229,10 @@ def _drafts(lines: Sequence[Line], titles: TitleNormaliser) -> list[_RoleDraft]:
         if not ranges:
             continue
         first = ranges[0]
-        rest = (line.text[: first.start] + " " + line.text[first.end :]).strip()
+        # The title is written before the dates ("AWS Consultant (2016 - 2017): Worked with ...")
+        # or, when nothing is, after them ("2015 - 2016: Worked as a Helper").
+        before = line.text[: first.start]
+        rest = (before if _has_letters(before) else line.text[first.end :]).strip()
         cleaned, narrative = _clean_title(rest)
         previous = lines[index - 1] if index > 0 and index - 1 not in consumed else None
         usable_previous = (
@@ -225,9 +245,17 @@ def _drafts(lines: Sequence[Line], titles: TitleNormaliser) -> list[_RoleDraft]:
         company: str | None = None
         title_line = line
         first_line = index
-        if not narrative and usable_previous and previous is not None and (
-            not _has_letters(cleaned)
-            or (titles.normalise(cleaned) is None and titles.normalise(previous.text) is not None)
+        if (
+            not narrative
+            and usable_previous
+            and previous is not None
+            and (
+                not _has_letters(cleaned)
+                or (
+                    titles.normalise(cleaned) is None
+                    and titles.normalise(previous.text) is not None
+                )
+            )
         ):
             title = _clean_title(previous.text)[0]
             company = _split_company(cleaned)[0] if _has_letters(cleaned) else None
@@ -247,19 +275,35 @@ def _drafts(lines: Sequence[Line], titles: TitleNormaliser) -> list[_RoleDraft]:
 
 # ----------------------------------------------------------------------------- education etc.
 
+_I = re.IGNORECASE
 _DEGREES: Final[tuple[tuple[DegreeLevel, re.Pattern[str]], ...]] = (
-    (DegreeLevel.DOCTORATE, re.compile(r"\b(?:ph\.?\s?d|doctor(?:ate)?|d\.?phil|dr\.)\b", re.I)),
-    (DegreeLevel.MASTER, re.compile(
-        r"\b(?:master'?s?|m\.?sc|m\.?s\.|m\.?a\.|mba|m\.?eng|m\.?phil|llm|postgraduate)\b", re.I)),
-    (DegreeLevel.BACHELOR, re.compile(
-        r"\b(?:bachelor'?s?|b\.?sc|b\.?s\.|b\.?a\.|b\.?eng|b\.?tech|undergraduate|"
-        r"(?:college|university) degree|degree)\b", re.I)),
-    (DegreeLevel.ASSOCIATE, re.compile(r"\b(?:associate'?s?(?: degree)?|a\.?a\.?s?)\b", re.I)),
-    (DegreeLevel.CERTIFICATE, re.compile(
-        r"\b(?:certificat(?:e|ion)|certified|diploma in|apprenticeship|vocational|course)\b",
-        re.I)),
-    (DegreeLevel.SCHOOL, re.compile(
-        r"\b(?:high school|secondary school|ged|a[- ]levels?|gcse|diploma)\b", re.I)),
+    (DegreeLevel.DOCTORATE, re.compile(r"\b(?:ph\.?\s?d|doctor(?:ate)?|d\.?phil|dr\.)\b", _I)),
+    (
+        DegreeLevel.MASTER,
+        re.compile(
+            r"\b(?:master'?s?|m\.?sc|m\.?s\.|m\.?a\.|mba|m\.?eng|m\.?phil|llm|postgraduate)\b",
+            _I,
+        ),
+    ),
+    (
+        DegreeLevel.BACHELOR,
+        re.compile(
+            r"\b(?:bachelor'?s?|b\.?sc|b\.?s\.|b\.?a\.|b\.?eng|b\.?tech|undergraduate|"
+            r"(?:college|university) degree|degree)\b",
+            _I,
+        ),
+    ),
+    (DegreeLevel.ASSOCIATE, re.compile(r"\b(?:associate'?s?(?: degree)?|a\.?a\.?s?)\b", _I)),
+    (
+        DegreeLevel.CERTIFICATE,
+        re.compile(
+            r"\b(?:certificat(?:e|ion)|certified|diploma in|apprenticeship|vocational|course)\b", _I
+        ),
+    ),
+    (
+        DegreeLevel.SCHOOL,
+        re.compile(r"\b(?:high school|secondary school|ged|a[- ]levels?|gcse|diploma)\b", _I),
+    ),
 )
 _FIELD: Final = re.compile(
     r"(?:degree|diploma|certificate|certification|bachelor'?s?|master'?s?|doctorate|b\.?sc|m\.?sc"
@@ -269,7 +313,7 @@ _FIELD: Final = re.compile(
 )
 _YEAR: Final = re.compile(r"\b(?:19|20)\d{2}\b")
 
-_LANGUAGES: Final = (
+_LANGUAGE_WORDS: Final = (
     "english french german spanish italian portuguese dutch swedish norwegian danish finnish "
     "icelandic polish czech slovak hungarian romanian bulgarian greek turkish russian ukrainian "
     "serbian croatian slovenian estonian latvian lithuanian arabic hebrew persian farsi urdu "
@@ -277,7 +321,8 @@ _LANGUAGES: Final = (
     "cantonese japanese korean vietnamese thai indonesian malay tagalog filipino swahili amharic "
     "yoruba hausa zulu afrikaans catalan basque galician irish welsh albanian armenian georgian "
     "kazakh uzbek nepali sinhala khmer burmese mongolian latin esperanto"
-).split()
+)
+_LANGUAGES: Final = _LANGUAGE_WORDS.split()
 _LANGUAGE_NAMES: Final = {name: name.capitalize() for name in _LANGUAGES}
 _LEVEL: Final = re.compile(
     r"\b(?P<level>native|mother tongue|bilingual|fluent|fluency|proficient|professional|"
@@ -286,7 +331,7 @@ _LEVEL: Final = re.compile(
     re.IGNORECASE,
 )
 _LANGUAGE_CUE: Final = re.compile(
-    r"\b(?:native|fluent|bilingual|mother tongue|speak|speaks|spoken|language)\b", re.I
+    r"\b(?:native|fluent|bilingual|mother tongue|speak|speaks|spoken|language)\b", re.IGNORECASE
 )
 _LOCATION_LABEL: Final = re.compile(
     r"^\W*(?:location|address|based in|city|lives in|residence)\s*[:\-]\s*(?P<place>.{2,120})$",
@@ -327,7 +372,7 @@ def _languages(parsed: Sequence[Section]) -> list[Language]:
     found: dict[str, Language] = {}
     for section in parsed:
         in_section = section.kind is SectionKind.LANGUAGES
-        if section.kind in {SectionKind.PERSONAL}:
+        if section.kind is SectionKind.PERSONAL:
             continue
         for line in section.lines:
             if not in_section and not _LANGUAGE_CUE.search(line.text):
@@ -392,7 +437,7 @@ class ResumeParser:
 
     Skills come from the taxonomy (``SkillExtractor``), each with the span that named it; the
     items of a skills section that name no taxonomy skill are kept as the person wrote them.
-    Roles come from date ranges ("Jan 2019 – Present", "2017-2020", "between 2013 and 2016")
+    Roles come from date ranges ("Jan 2019 - Present", "2017-2020", "between 2013 and 2016")
     with the title on the same line or the line above; their titles are normalised to O*NET
     occupations. A skill's years are those of the dated roles whose text names it.
     """
@@ -481,7 +526,7 @@ class ResumeParser:
                 spans.append((lines[draft.first_line].start, last))
         return roles[:60], spans[:60]
 
-    def _skills(
+    def _skills(  # noqa: C901 - mentions, their roles' years, then free items of skills sections
         self,
         text: str,
         parsed: Sequence[Section],
@@ -502,7 +547,7 @@ class ResumeParser:
 
         found: dict[str, CandidateSkill] = {}
         periods: dict[str, list[Period]] = {}
-        covered_lines: set[int] = set()
+        covered: dict[int, set[str]] = {}  # line index -> the words its mentions cover
         for mention in self._extractor.extract(text):
             if any(a <= mention.start < b for a, b in personal):
                 continue
@@ -512,25 +557,32 @@ class ResumeParser:
                     known = periods.setdefault(skill.id, [])
                     if role.period not in known:
                         known.append(role.period)
-            covered_lines.add(_line_index(line_starts, mention.start))
+            covered.setdefault(_line_index(line_starts, mention.start), set()).update(
+                terms(mention.text) | terms(skill.name)
+            )
             if skill.id not in found:
                 found[skill.id] = CandidateSkill(
                     name=skill.name,
                     skill_id=skill.id,
                     evidence=Evidence(
-                        mention.text, start=mention.start, end=mention.end,
+                        mention.text,
+                        start=mention.start,
+                        end=mention.end,
                         context=context(mention),
                     ),
                 )
-        skills = [attrs.evolve(s, periods=tuple(periods.get(s.skill_id or "", ()))) for s in
-                  found.values()]
+        skills = [
+            attrs.evolve(s, periods=tuple(periods.get(s.skill_id or "", ())))
+            for s in found.values()
+        ]
         for section in parsed:
             if section.kind is not SectionKind.SKILLS:
                 continue
             for line in section.lines:
-                if _line_index(line_starts, line.start) in covered_lines:
-                    continue
+                named = covered.get(_line_index(line_starts, line.start))
                 for start, end in list_items(line.text):
+                    if named is not None and not _mostly_new(line.text[start:end], named):
+                        continue
                     name = _free_skill_name(line.text[start:end])
                     if name is None:
                         continue
@@ -538,12 +590,25 @@ class ResumeParser:
                         CandidateSkill(
                             name=name,
                             evidence=Evidence(
-                                line.text[start:end], start=line.start + start,
-                                end=line.start + end, context=line.text,
+                                line.text[start:end],
+                                start=line.start + start,
+                                end=line.start + end,
+                                context=line.text,
                             ),
                         )
                     )
         return skills[:300]
+
+
+def _mostly_new(text: str, covered: set[str]) -> bool:
+    """Whether ``text`` says more than the skills found in its line.
+
+    That is two new words or more, and at least half of its words ("Duties and
+    responsibilities of Oracle DBA" next to Oracle).
+    """
+    words = terms(text)
+    new = words - covered
+    return len(new) >= 2 and 2 * len(new) >= len(words)  # noqa: PLR2004
 
 
 def _line_index(starts: Sequence[int], offset: int) -> int:

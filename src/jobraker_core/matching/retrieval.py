@@ -6,10 +6,10 @@ Retrieval runs in three steps, the same in every adapter:
    remote mode, salary, employment type, company, category, date, and its ``text`` words, which
    must *all* appear) are ever candidates. ``filters.sort`` is ignored.
 2. **Two candidate lists.** Full-text candidates: the filtered jobs matching *any* word of the
-   free-text ``text`` (PostgreSQL stems the words; the fake matches folded words), best text
-   relevance first. Vector candidates: the filtered jobs that have a vector of the retriever's
-   embedding model, most cosine-similar to ``vector`` first. Each list is cut at
-   ``candidate_depth(limit)``; ties go to the smaller job id.
+   free-text ``text`` (PostgreSQL stems the words and ignores English stop words; the fake
+   matches folded words as they are), best text relevance first. Vector candidates: the
+   filtered jobs that have a vector of the retriever's embedding model, most cosine-similar to
+   ``vector`` first. Each list is cut at ``candidate_depth(limit)``; ties go to the smaller id.
 3. **Fusion.** The lists are fused by reciprocal-rank fusion (``reciprocal_rank_fusion``, k = 60)
    and ordered by fused score, ties by job id. When fewer than ``limit`` jobs were retrieved but
    more pass the filters, the rest are filled with the other filtered jobs, newest first (the

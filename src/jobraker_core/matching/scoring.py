@@ -10,9 +10,9 @@ an employment type they did not choose; a country they may not work in (unless t
 visa sponsorship), or a posting that refuses sponsorship to someone who needs it; a job they
 dismissed.
 
-**The score** is the sum of the parts' points, clamped to [0, 100]. Each part has a weight (the
-most points it can give) and a value in [0, 1]; a value that cannot be told (the job states no
-salary) scores ``NEUTRAL`` of the weight, and the part says so.
+**The score** is the sum of the parts' points, clamped to [0, 100], rounded to a hundredth.
+Each part has a weight (the most points it can give) and a value in [0, 1]; a value that cannot
+be told (the job states no salary) scores ``NEUTRAL`` of the weight, and the part says so.
 
 =============  ======  ======================================================================
 part           weight  value
@@ -23,15 +23,19 @@ skills         40      share of the skills the job asks for that the profile sho
                        words (``needed_terms``)
 title          15      1 when a role or desired title is the job's O*NET occupation, else the
                        best word overlap of the titles
-experience     15      mean of the years fit (per requirement, years found in the role asked
+experience     20      mean of the years fit (per requirement, years found in the role asked
                        for: 0.8 x found/asked, capped, + 0.2 x found/(2 x asked), capped) and
                        the seniority fit (1 - 0.34 per level apart)
-similarity     15      cosine of the profile's and the job's vectors, 0.05 -> 0, 0.5 -> 1
+similarity     10      cosine of the profile's and the job's vectors, 0.05 -> 0, 0.5 -> 1
 location       5       1 remote or same city, 0.6 same country, 0.2 elsewhere
 salary         5       1 when the lowest pay meets the floor, less as less of the range does
 freshness      5       1 up to 3 days old, falling linearly to 0 at 60 days
 feedback       -20     minus 4 per applicable dismissal of a similar job (``feedback``)
 =============  ======  ======================================================================
+
+Why these weights: what a person can check (skills with evidence, years in the roles asked
+for, the title) carries 75 points; the opaque text similarity 10. ``docs/matching-quality.md``
+measures the result on labelled data.
 """
 
 from __future__ import annotations
@@ -84,8 +88,8 @@ if TYPE_CHECKING:
 
 SKILLS_WEIGHT: Final = 40.0
 TITLE_WEIGHT: Final = 15.0
-EXPERIENCE_WEIGHT: Final = 15.0
-SIMILARITY_WEIGHT: Final = 15.0
+EXPERIENCE_WEIGHT: Final = 20.0
+SIMILARITY_WEIGHT: Final = 10.0
 LOCATION_WEIGHT: Final = 5.0
 SALARY_WEIGHT: Final = 5.0
 FRESHNESS_WEIGHT: Final = 5.0
@@ -106,6 +110,8 @@ FRESH_DAYS: Final = 3.0
 STALE_DAYS: Final = 60.0
 SAME_COUNTRY: Final = 0.6
 ELSEWHERE: Final = 0.2
+MISSING_SHOWN: Final = 5
+"""How many missing skills the skills part's sentence names."""
 
 _RANK: Final = {level: number for number, level in enumerate(Seniority)}
 _SPONSORS: Final = re.compile(
@@ -118,10 +124,11 @@ _NO_SPONSORSHIP: Final = re.compile(
     r"(?:visa\s+)?sponsor(?:ship)?",
     re.IGNORECASE,
 )
-_TITLE_NOISE: Final = frozenset(
-    "senior sr junior jr lead principal staff intern mid level entry i ii iii iv remote hybrid "
-    "contract temporary full part time".split()
+_TITLE_NOISE_WORDS: Final = (
+    "senior sr junior jr lead principal staff intern mid level entry i ii iii iv remote "
+    "hybrid contract temporary full part time"
 )
+_TITLE_NOISE: Final = frozenset(_TITLE_NOISE_WORDS.split())
 
 
 def _clamp(value: float) -> float:
@@ -130,8 +137,9 @@ def _clamp(value: float) -> float:
 
 def _part(name: PartName, weight: float, value: float | None, summary: str) -> ScorePart:
     points = weight * (NEUTRAL if value is None else value)
-    return ScorePart(name, weight, None if value is None else round(value, 3),
-                     round(points, 2), summary)
+    return ScorePart(
+        name, weight, None if value is None else round(value, 3), round(points, 2), summary
+    )
 
 
 def _money(amount: Decimal, currency: str) -> str:
@@ -191,21 +199,26 @@ class Scorer:
             context = evidence.context
             if context and context not in seen_contexts:
                 seen_contexts.add(context)
-                self._lines.append(_Line(terms(context), attrs.evolve(evidence, text=context,
-                                                                      start=None, end=None)))
+                self._lines.append(
+                    _Line(
+                        terms(context), attrs.evolve(evidence, text=context, start=None, end=None)
+                    )
+                )
         for role in candidate.roles:
-            evidence = role.evidence or Evidence.entered(role.title)
-            self._lines.append(_Line(terms(role.title), evidence))
+            # A title says what the person was, not which skills they used: the description
+            # lines are evidence of skills, the title is not (it counts for title and years).
             for line in role.description.split("\n"):
                 if line.strip():
-                    self._lines.append(_Line(terms(line), Evidence(line.strip(),
-                                                                   context=line.strip())))
+                    self._lines.append(
+                        _Line(terms(line), Evidence(line.strip(), context=line.strip()))
+                    )
             self._titles.append((role.title, role.occupation_code, _title_terms(role.title)))
         if candidate.summary:
             for line in candidate.summary.split("\n"):
                 if line.strip():
-                    self._lines.append(_Line(terms(line), Evidence(line.strip(),
-                                                                   context=line.strip())))
+                    self._lines.append(
+                        _Line(terms(line), Evidence(line.strip(), context=line.strip()))
+                    )
 
     # ------------------------------------------------------------------------------ scoring
 
@@ -228,7 +241,7 @@ class Scorer:
         own = self._feedback.get(job.id)
         return Match(
             job=job,
-            score=round(total, 1),
+            score=round(total, 2),
             parts=parts,
             skills=tuple(skills),
             experience=tuple(experience),
@@ -269,8 +282,9 @@ class Scorer:
     @staticmethod
     def _skills_part(skills: Sequence[SkillMatch]) -> ScorePart:
         if not skills:
-            return _part(PartName.SKILLS, SKILLS_WEIGHT, None,
-                         "the job names no skill we could read")
+            return _part(
+                PartName.SKILLS, SKILLS_WEIGHT, None, "the job names no skill we could read"
+            )
         weight = {True: REQUIRED_SKILL, None: UNSTATED_SKILL, False: NICE_SKILL}
         total = sum(weight[s.required] for s in skills)
         have = sum(weight[s.required] for s in skills if s.matched)
@@ -282,7 +296,8 @@ class Scorer:
             f"{sum(1 for s in skills if s.required is False)} nice-to-have"
         )
         if missing:
-            summary += "; missing: " + ", ".join(missing[:5]) + ("…" if len(missing) > 5 else "")  # noqa: PLR2004
+            shown = missing[:MISSING_SHOWN]
+            summary += "; missing: " + ", ".join(shown) + ("…" if len(missing) > len(shown) else "")
         return _part(PartName.SKILLS, SKILLS_WEIGHT, have / total, summary)
 
     def _title_part(self, job: JobPosting, analysis: JobAnalysis) -> ScorePart:
@@ -370,19 +385,32 @@ class Scorer:
             values.append(_clamp(1 - SENIORITY_STEP * gap))
             notes.append(f"the job is {analysis.seniority.value}, you are {mine.value}")
         if not values:
-            return _part(PartName.EXPERIENCE, EXPERIENCE_WEIGHT, None,
-                         "no experience requirement or seniority to compare")
-        return _part(PartName.EXPERIENCE, EXPERIENCE_WEIGHT, sum(values) / len(values),
-                     "; ".join(notes))
+            return _part(
+                PartName.EXPERIENCE,
+                EXPERIENCE_WEIGHT,
+                None,
+                "no experience requirement or seniority to compare",
+            )
+        return _part(
+            PartName.EXPERIENCE, EXPERIENCE_WEIGHT, sum(values) / len(values), "; ".join(notes)
+        )
 
     @staticmethod
     def _similarity_part(similarity: float | None) -> ScorePart:
         if similarity is None:
-            return _part(PartName.SIMILARITY, SIMILARITY_WEIGHT, None,
-                         "no text similarity available for this job")
+            return _part(
+                PartName.SIMILARITY,
+                SIMILARITY_WEIGHT,
+                None,
+                "no text similarity available for this job",
+            )
         value = _clamp((similarity - SIMILARITY_FLOOR) / (SIMILARITY_CEILING - SIMILARITY_FLOOR))
-        return _part(PartName.SIMILARITY, SIMILARITY_WEIGHT, value,
-                     f"text similarity of your profile and the job: {similarity:.2f}")
+        return _part(
+            PartName.SIMILARITY,
+            SIMILARITY_WEIGHT,
+            value,
+            f"text similarity of your profile and the job: {similarity:.2f}",
+        )
 
     def _places(self) -> list[tuple[str | None, str | None, str | None]]:
         places = [(p.city, p.region, p.country_code) for p in self._prefs.locations]
@@ -409,8 +437,9 @@ class Scorer:
                 value = max(value, SAME_COUNTRY if city else 1.0)
             elif region and _place_in(region, job):
                 value = max(value, 1.0)
-        summary = f"in {where}" + (", in a country you named" if value >= SAME_COUNTRY else
-                                   ", not a place you named")
+        summary = f"in {where}" + (
+            ", in a country you named" if value >= SAME_COUNTRY else ", not a place you named"
+        )
         return _part(PartName.LOCATION, LOCATION_WEIGHT, value, summary)
 
     def _salary_part(self, job: JobPosting) -> ScorePart:
@@ -422,7 +451,9 @@ class Scorer:
             return _part(PartName.SALARY, SALARY_WEIGHT, None, "the job states no salary")
         if salary.currency != floor.currency:
             return _part(
-                PartName.SALARY, SALARY_WEIGHT, None,
+                PartName.SALARY,
+                SALARY_WEIGHT,
+                None,
                 f"paid in {salary.currency}, your floor is in {floor.currency}: "
                 "not compared (Jobraker does not convert currencies)",
             )
@@ -450,63 +481,100 @@ class Scorer:
         effects = feedback_effects(self._dismissals, traits)
         taken = sum(effect.points for effect in effects)
         summary = "; ".join(e.summary for e in effects) if effects else "no feedback applies"
-        return ScorePart(PartName.FEEDBACK, FEEDBACK_WEIGHT,
-                         round(1 - taken / FEEDBACK_WEIGHT, 3), -taken, summary)
+        return ScorePart(
+            PartName.FEEDBACK,
+            FEEDBACK_WEIGHT,
+            round(1 - taken / FEEDBACK_WEIGHT, 3),
+            -taken,
+            summary,
+        )
 
     # ------------------------------------------------------------------------ constraints
 
-    def _exclusions(self, job: JobPosting, own: Feedback | None) -> list[Exclusion]:  # noqa: C901, PLR0912 - one clause per constraint
+    def _exclusions(self, job: JobPosting, own: Feedback | None) -> list[Exclusion]:
         prefs = self._prefs
         found: list[Exclusion] = []
         if own is not None and own.kind is FeedbackKind.DISMISS and own.reason is not None:
-            found.append(Exclusion(ExclusionCode.DISMISSED,
-                                   f'you dismissed this job as "{own.reason.label}"'))
+            found.append(
+                Exclusion(
+                    ExclusionCode.DISMISSED, f'you dismissed this job as "{own.reason.label}"'
+                )
+            )
         company = company_words(job.company)
-        for excluded in prefs.excluded_companies:
-            if company and company == company_words(excluded):
-                found.append(Exclusion(ExclusionCode.EXCLUDED_COMPANY,
-                                       f"you excluded {excluded}"))
+        found.extend(
+            Exclusion(ExclusionCode.EXCLUDED_COMPANY, f"you excluded {excluded}")
+            for excluded in prefs.excluded_companies
+            if company and company == company_words(excluded)
+        )
         remote = job.location.remote
         if prefs.remote_modes and remote is not None and remote not in prefs.remote_modes:
             wanted = " or ".join(mode.value.replace("_", "-") for mode in prefs.remote_modes)
-            found.append(Exclusion(ExclusionCode.REMOTE,
-                                   f"the job is {remote.value.replace('_', '-')}; you want "
-                                   f"{wanted}"))
+            found.append(
+                Exclusion(
+                    ExclusionCode.REMOTE,
+                    f"the job is {remote.value.replace('_', '-')}; you want {wanted}",
+                )
+            )
         places = [(p.city, p.region, p.country_code) for p in prefs.locations]
-        if (places and remote is not RemoteMode.REMOTE and prefs.willing_to_relocate is not True
-                and (job.location.city or job.location.display or job.location.country_code)
-                and not any(_place_matches(place, job) for place in places)):
-            found.append(Exclusion(ExclusionCode.LOCATION,
-                                   f"the job is in {job.location.describe()}, not a place you "
-                                   "named"))
+        if (
+            places
+            and remote is not RemoteMode.REMOTE
+            and prefs.willing_to_relocate is not True
+            and (job.location.city or job.location.display or job.location.country_code)
+            and not any(_place_matches(place, job) for place in places)
+        ):
+            found.append(
+                Exclusion(
+                    ExclusionCode.LOCATION,
+                    f"the job is in {job.location.describe()}, not a place you named",
+                )
+            )
         floor = prefs.salary_floor
         salary = job.salary
-        if (floor is not None and salary is not None and salary.currency == floor.currency
-                and salary.annual_high < floor.annual):
-            found.append(Exclusion(
-                ExclusionCode.SALARY,
-                f"pays at most {_money(salary.annual_high, salary.currency)} a year, below your "
-                f"floor of {_money(floor.annual, floor.currency)}",
-            ))
+        if (
+            floor is not None
+            and salary is not None
+            and salary.currency == floor.currency
+            and salary.annual_high < floor.annual
+        ):
+            found.append(
+                Exclusion(
+                    ExclusionCode.SALARY,
+                    f"pays at most {_money(salary.annual_high, salary.currency)} a year, below "
+                    f"your floor of {_money(floor.annual, floor.currency)}",
+                )
+            )
         kinds: tuple[EmploymentType, ...] = prefs.employment_types
         if kinds and job.employment_type is not None and job.employment_type not in kinds:
-            found.append(Exclusion(
-                ExclusionCode.EMPLOYMENT_TYPE,
-                f"the job is {job.employment_type.value.replace('_', '-')}; you want "
-                + " or ".join(k.value.replace("_", "-") for k in kinds),
-            ))
+            found.append(
+                Exclusion(
+                    ExclusionCode.EMPLOYMENT_TYPE,
+                    f"the job is {job.employment_type.value.replace('_', '-')}; you want "
+                    + " or ".join(k.value.replace("_", "-") for k in kinds),
+                )
+            )
         country = job.location.country_code
         if country is not None:
             allowed = prefs.authorized_in(country)
             if allowed is False and not _SPONSORS.search(job.description):
-                found.append(Exclusion(ExclusionCode.WORK_AUTHORIZATION,
-                                       f"you are not authorized to work in {country} and the job "
-                                       "does not offer visa sponsorship"))
-            elif (allowed is not True and prefs.needs_sponsorship is True
-                  and _NO_SPONSORSHIP.search(job.description)):
-                found.append(Exclusion(ExclusionCode.WORK_AUTHORIZATION,
-                                       "you need visa sponsorship and the job says it offers "
-                                       "none"))
+                found.append(
+                    Exclusion(
+                        ExclusionCode.WORK_AUTHORIZATION,
+                        f"you are not authorized to work in {country} and the job "
+                        "does not offer visa sponsorship",
+                    )
+                )
+            elif (
+                allowed is not True
+                and prefs.needs_sponsorship is True
+                and _NO_SPONSORSHIP.search(job.description)
+            ):
+                found.append(
+                    Exclusion(
+                        ExclusionCode.WORK_AUTHORIZATION,
+                        "you need visa sponsorship and the job says it offers none",
+                    )
+                )
         return found
 
 
@@ -562,9 +630,10 @@ def rank(matches: Iterable[Match]) -> list[Match]:
         seen[match.family] = occurrence + 1
         if occurrence == 0:
             firsts[match.family] = match.job.id
+            keyed.append((occurrence, position, match))
         else:
-            match = attrs.evolve(match, duplicate_of=firsts[match.family])  # noqa: PLW2901
-        keyed.append((occurrence, position, match))
+            moved = attrs.evolve(match, duplicate_of=firsts[match.family])
+            keyed.append((occurrence, position, moved))
     keyed.sort(key=lambda item: (item[0], item[1]))
     return [match for _, _, match in keyed]
 

@@ -1,5 +1,7 @@
-"""Use cases of matching: résumés, the candidate profile, recommendations and their explanations,
-feedback, saved searches and career insight.
+"""Use cases of matching.
+
+Résumés, the candidate profile, recommendations and their explanations, feedback, saved searches and
+career insight.
 
 Every use case is scoped to the ``user_id`` it is given, which the edge takes from the caller's
 ``Principal``: another person's résumé or saved search reads as ``NotFound``.
@@ -17,7 +19,6 @@ import threading
 import uuid
 from collections import OrderedDict
 from collections.abc import Sequence
-from datetime import datetime
 from typing import TYPE_CHECKING, Final
 
 import attrs
@@ -100,8 +101,9 @@ class UploadResume:
     included) and names this version.
     """
 
-    def __init__(self, uow: UnitOfWorkFactory, reader: DocumentReader, parser: ResumeParser,
-                 clock: Clock) -> None:
+    def __init__(
+        self, uow: UnitOfWorkFactory, reader: DocumentReader, parser: ResumeParser, clock: Clock
+    ) -> None:
         self._uow = uow
         self._reader = reader
         self._parser = parser
@@ -118,8 +120,9 @@ class UploadResume:
         read = self._reader.read(command.content, filename=command.filename)
         now = self._clock.now()
         resume_id = uuid.uuid4()
-        profile = self._parser.parse(read.text, user_id=command.user_id, resume_id=resume_id,
-                                     now=now)
+        profile = self._parser.parse(
+            read.text, user_id=command.user_id, resume_id=resume_id, now=now
+        )
         digest = _sha256(command.content)
         for attempt in range(1, UPLOAD_ATTEMPTS + 1):
             try:
@@ -270,15 +273,25 @@ class ReplaceCandidateProfile:
                     level = DegreeLevel(entry.level) if entry.level else None
                 except ValueError:
                     allowed = ", ".join(d.value for d in DegreeLevel)
-                    raise InvalidInput(f"education.level must be one of {allowed}",
-                                       field="education.level") from None
-                education.append(Education(text=entry.text, level=level,
-                                           field_of_study=entry.field_of_study, year=entry.year,
-                                           evidence=Evidence.entered(entry.text)))
-            languages = [Language(name=e.name, level=e.level, evidence=Evidence.entered(e.name))
-                         for e in command.languages]
-            locations = tuple(dict.fromkeys(" ".join(p.split()) for p in command.locations
-                                            if p.strip()))
+                    raise InvalidInput(
+                        f"education.level must be one of {allowed}", field="education.level"
+                    ) from None
+                education.append(
+                    Education(
+                        text=entry.text,
+                        level=level,
+                        field_of_study=entry.field_of_study,
+                        year=entry.year,
+                        evidence=Evidence.entered(entry.text),
+                    )
+                )
+            languages = [
+                Language(name=e.name, level=e.level, evidence=Evidence.entered(e.name))
+                for e in command.languages
+            ]
+            locations = tuple(
+                dict.fromkeys(" ".join(p.split()) for p in command.locations if p.strip())
+            )
             profile = CandidateProfile(
                 user_id=command.user_id,
                 resume_id=current.resume_id if current else None,
@@ -292,16 +305,19 @@ class ReplaceCandidateProfile:
                 updated_at=self._clock.now(),
             )
             if profile.is_empty:
-                raise InvalidInput("a candidate profile needs a skill, a role, an education "
-                                   "entry or a language", field="skills")
+                raise InvalidInput(
+                    "a candidate profile needs a skill, a role, an education entry or a language",
+                    field="skills",
+                )
             uow.candidates.save(profile)
             uow.commit()
         return profile
 
     def _skill(self, name: str, current: CandidateProfile | None) -> CandidateSkill:
         skill = self._analyser.extractor.taxonomy.find(name)
-        wanted = CandidateSkill(name=skill.name if skill else name,
-                                skill_id=skill.id if skill else None)
+        wanted = CandidateSkill(
+            name=skill.name if skill else name, skill_id=skill.id if skill else None
+        )
         if current is not None:
             for known in current.skills:
                 if known.key == wanted.key:
@@ -311,8 +327,9 @@ class ReplaceCandidateProfile:
     def _role(self, given: RoleInput, current: CandidateProfile | None) -> Role:
         period = None
         if given.start:
-            period = Period(YearMonth.parse(given.start),
-                            YearMonth.parse(given.end) if given.end else None)
+            period = Period(
+                YearMonth.parse(given.start), YearMonth.parse(given.end) if given.end else None
+            )
         elif given.end:
             raise InvalidInput("a role with an end needs a start", field="roles.start")
         occupation = self._analyser.titles.normalise(given.title)
@@ -327,8 +344,11 @@ class ReplaceCandidateProfile:
         )
         if current is not None:
             for known in current.roles:
-                if (known.title, known.company, known.period) == (role.title, role.company,
-                                                                  role.period):
+                if (known.title, known.company, known.period) == (
+                    role.title,
+                    role.company,
+                    role.period,
+                ):
                     return attrs.evolve(role, evidence=known.evidence)
         return attrs.evolve(role, evidence=Evidence.entered(given.title))
 
@@ -343,8 +363,14 @@ class MatchEngine:
     embedded once per process.
     """
 
-    def __init__(self, retriever: JobRetriever, embedder: Embedder,
-                 embeddings: JobEmbeddingRepository, analyser: JobAnalyser, clock: Clock) -> None:
+    def __init__(
+        self,
+        retriever: JobRetriever,
+        embedder: Embedder,
+        embeddings: JobEmbeddingRepository,
+        analyser: JobAnalyser,
+        clock: Clock,
+    ) -> None:
         self._retriever = retriever
         self._embedder = embedder
         self._embeddings = embeddings
@@ -397,8 +423,9 @@ class MatchEngine:
                 self._vectors.popitem(last=False)
         return vector
 
-    def similarities(self, vector: tuple[float, ...] | None,
-                     jobs: Sequence[JobPosting]) -> dict[uuid.UUID, float]:
+    def similarities(
+        self, vector: tuple[float, ...] | None, jobs: Sequence[JobPosting]
+    ) -> dict[uuid.UUID, float]:
         """Cosine of ``vector`` and each job's stored vector (jobs without one are left out)."""
         if vector is None or not jobs:
             return {}
@@ -420,8 +447,9 @@ class MatchEngine:
         if (candidate is None or candidate.is_empty) and not seeker.preferences.titles:
             raise Conflict(NO_PROFILE)
 
-    def matches(self, uow: UnitOfWork, seeker: Seeker, filters: JobQuery,
-                *, pool: int = RETRIEVAL_POOL) -> list[Match]:
+    def matches(
+        self, uow: UnitOfWork, seeker: Seeker, filters: JobQuery, *, pool: int = RETRIEVAL_POOL
+    ) -> list[Match]:
         """Retrieve up to ``pool`` jobs passing ``filters`` and score them (not ranked)."""
         vector = self.profile_vector(seeker)
         retrieved = self._retriever.retrieve(
@@ -435,14 +463,14 @@ class MatchEngine:
                 continue  # deleted since retrieval
         return self.score(seeker, vector, jobs)
 
-    def score(self, seeker: Seeker, vector: tuple[float, ...] | None,
-              jobs: Sequence[JobPosting]) -> list[Match]:
+    def score(
+        self, seeker: Seeker, vector: tuple[float, ...] | None, jobs: Sequence[JobPosting]
+    ) -> list[Match]:
         """Score these jobs for the person."""
         similarity = self.similarities(vector, jobs)
         scorer = self.scorer(seeker)
         return [
-            scorer.score(job, self._analyser.analyse(job), similarity.get(job.id))
-            for job in jobs
+            scorer.score(job, self._analyser.analyse(job), similarity.get(job.id)) for job in jobs
         ]
 
 
@@ -451,9 +479,9 @@ class RecommendQuery:
     """The person's recommendations passing ``filters`` and scoring at least ``min_score``."""
 
     user_id: uuid.UUID
-    filters: JobQuery = JobQuery()
+    filters: JobQuery = attrs.field(factory=JobQuery)
     min_score: float | None = None
-    page: PageRequest = PageRequest()
+    page: PageRequest = attrs.field(factory=PageRequest)
 
     def __attrs_post_init__(self) -> None:
         """Check the minimum score."""
@@ -479,18 +507,25 @@ class Recommend:
         with self._uow() as uow:
             seeker = self._engine.seeker(uow, query.user_id)
             self._engine.require_something(seeker)
-            found = self._engine.matches(uow, seeker, attrs.evolve(query.filters,
-                                                                   sort=JobSort.RELEVANCE))
+            found = self._engine.matches(
+                uow, seeker, attrs.evolve(query.filters, sort=JobSort.RELEVANCE)
+            )
         minimum = query.min_score if query.min_score is not None else 0.0
         kept = rank(m for m in found if not m.excluded and m.score >= minimum)
         page = query.page
-        return Page(items=tuple(kept[page.offset : page.offset + page.per_page]),
-                    total=len(kept), request=page)
+        return Page(
+            items=tuple(kept[page.offset : page.offset + page.per_page]),
+            total=len(kept),
+            request=page,
+        )
 
 
 class ExplainMatch:
-    """The full explanation of one job for the person (shown even when a constraint excludes
-    it, with the reason). ``NotFound`` for an unknown job, ``Conflict`` with nothing to match."""
+    """The full explanation of one job for the person.
+
+    It is given even when a constraint excludes the job, with the reason. ``NotFound`` for an
+    unknown job, ``Conflict`` with nothing to match.
+    """
 
     def __init__(self, uow: UnitOfWorkFactory, engine: MatchEngine) -> None:
         self._uow = uow
@@ -574,8 +609,11 @@ class ListFeedback:
 
 
 class GetCareerInsight:
-    """The skills most often missing from the person's best matches (the ``BEST_MATCHES``
-    best jobs not excluded), with how many of them ask for each, and what they pay."""
+    """The skills most often missing from the person's best matches, and what those jobs pay.
+
+    The best matches are the ``BEST_MATCHES`` best jobs not excluded; each skill comes with how
+    many of them ask for it.
+    """
 
     def __init__(self, uow: UnitOfWorkFactory, engine: MatchEngine) -> None:
         self._uow = uow
@@ -622,8 +660,10 @@ class CreateSavedSearch:
             created_at=self._clock.now(),
         )
         with self._uow() as uow:
-            if uow.saved_searches.list(command.user_id, PageRequest()).total >= \
-                    MAX_SEARCHES_PER_USER:
+            if (
+                uow.saved_searches.list(command.user_id, PageRequest()).total
+                >= MAX_SEARCHES_PER_USER
+            ):
                 raise Conflict(f"you may keep at most {MAX_SEARCHES_PER_USER} saved searches")
             uow.saved_searches.add(search)
             uow.commit()
@@ -696,8 +736,9 @@ class ListSavedSearchMatches:
     def __init__(self, uow: UnitOfWorkFactory) -> None:
         self._uow = uow
 
-    def __call__(self, user_id: uuid.UUID, search_id: uuid.UUID,
-                 page: PageRequest) -> Page[SavedSearchMatch]:
+    def __call__(
+        self, user_id: uuid.UUID, search_id: uuid.UUID, page: PageRequest
+    ) -> Page[SavedSearchMatch]:
         """Return one page."""
         with self._uow() as uow:
             hits = uow.saved_searches.hits(user_id, search_id, page)
@@ -749,7 +790,7 @@ class RefreshSavedSearches:
             per_page = 100
             while (page - 1) * per_page < REFRESH_SCAN:
                 found = uow.jobs.search(search.query, PageRequest(page=page, per_page=per_page))
-                fresh.extend(j for j in found.items if j.first_seen >= search.created_at)
+                fresh.extend(j for j in found.items if j.first_seen > search.created_at)
                 if page >= found.total_pages:
                     break
                 page += 1
@@ -768,4 +809,3 @@ class RefreshSavedSearches:
             uow.saved_searches.mark_checked(search.id, now)
             uow.commit()
         return added
-

@@ -79,6 +79,11 @@ PUBLIC_ROUTES = {
     ("POST", "/api/v1/auth/register"),
     ("POST", "/api/v1/auth/login"),
     ("POST", "/api/v1/auth/refresh"),
+    # the second step of a login, and sign-in with an identity provider
+    ("POST", "/api/v1/auth/login/2fa"),
+    ("GET", "/api/v1/auth/oidc"),
+    ("GET", "/api/v1/auth/oidc/{provider:str}/start"),
+    ("GET", "/api/v1/auth/oidc/{provider:str}/callback"),
 }
 
 

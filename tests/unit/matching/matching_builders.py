@@ -11,7 +11,13 @@ from jobraker_core.accounts.profile import JobPreferences
 from jobraker_core.jobs.model import EmploymentType, JobDraft, JobPosting, Location, RemoteMode
 from jobraker_core.jobs.salary import Salary
 from jobraker_core.matching.analysis import JobAnalyser
-from jobraker_core.matching.candidate import CandidateProfile, CandidateSkill, Period, Role, YearMonth
+from jobraker_core.matching.candidate import (
+    CandidateProfile,
+    CandidateSkill,
+    Period,
+    Role,
+    YearMonth,
+)
 from jobraker_core.matching.resume import ResumeParser
 from jobraker_core.matching.scoring import Scorer, Seeker
 
@@ -42,7 +48,7 @@ def parser() -> ResumeParser:
     return ResumeParser(load_skill_extractor(), load_title_normaliser())
 
 
-def job(  # noqa: PLR0913 - one keyword per field a test varies
+def job(
     *,
     title: str = "Senior Python Developer",
     description: str = PYTHON_JOB,
@@ -79,16 +85,25 @@ def candidate(*skills: str, years: int = 6, title: str = "Python Developer") -> 
     entries = []
     for name in skills:
         found = taxonomy.find(name)
-        entries.append(CandidateSkill(name=found.name if found else name,
-                                      skill_id=found.id if found else None))
+        entries.append(
+            CandidateSkill(name=found.name if found else name, skill_id=found.id if found else None)
+        )
     occupation = load_title_normaliser().normalise(title)
-    role = Role(title=title, period=Period(YearMonth(2026 - years, 1), None),
-                occupation_code=occupation.code if occupation else None)
+    role = Role(
+        title=title,
+        period=Period(YearMonth(2026 - years, 1), None),
+        occupation_code=occupation.code if occupation else None,
+    )
     return CandidateProfile(user_id=USER, resume_id=None, skills=tuple(entries), roles=(role,))
 
 
-def scorer(profile: CandidateProfile | None, preferences: JobPreferences | None = None,
-           feedback: tuple = (), now: datetime = NOW) -> Scorer:
+def scorer(
+    profile: CandidateProfile | None,
+    preferences: JobPreferences | None = None,
+    feedback: tuple = (),
+    now: datetime = NOW,
+) -> Scorer:
     """A scorer for the profile and preferences at ``now``."""
-    return Scorer(Seeker(profile, preferences or JobPreferences(), feedback),
-                  load_title_normaliser(), now)
+    return Scorer(
+        Seeker(profile, preferences or JobPreferences(), feedback), load_title_normaliser(), now
+    )

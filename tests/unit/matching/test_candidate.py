@@ -42,8 +42,10 @@ def test_a_period_that_ends_before_it_starts_is_refused():
 
 def test_overlapping_roles_count_once():
     """Two overlapping periods cover their union, not their sum."""
-    periods = [Period(YearMonth(2015, 1), YearMonth(2018, 12)),
-               Period(YearMonth(2017, 1), YearMonth(2019, 12))]
+    periods = [
+        Period(YearMonth(2015, 1), YearMonth(2018, 12)),
+        Period(YearMonth(2017, 1), YearMonth(2019, 12)),
+    ]
     assert union_years(periods, AS_OF) == 5.0
 
 
@@ -71,8 +73,7 @@ def test_months_parse_from_year_month_text():
 
 def test_seniority_comes_from_the_latest_title_else_from_years():
     """A title that says "Lead" wins; otherwise the years decide."""
-    lead = Role(title="Lead Engineer", period=Period(YearMonth(2024, 1)),
-                seniority=Seniority.LEAD)
+    lead = Role(title="Lead Engineer", period=Period(YearMonth(2024, 1)), seniority=Seniority.LEAD)
     early = Role(title="Engineer", period=Period(YearMonth(2016, 1), YearMonth(2023, 12)))
     user = uuid.uuid4()
     assert CandidateProfile(user, None, roles=(early, lead)).seniority(AS_OF) is Seniority.LEAD
@@ -83,9 +84,14 @@ def test_seniority_comes_from_the_latest_title_else_from_years():
 def test_the_same_skill_is_kept_once():
     """Two entries of one canonical skill (or one written name) collapse to the first."""
     profile = CandidateProfile(
-        uuid.uuid4(), None,
-        skills=(CandidateSkill("Python", "onet:python"), CandidateSkill("python3", "onet:python"),
-                CandidateSkill("Team work"), CandidateSkill("team  WORK")),
+        uuid.uuid4(),
+        None,
+        skills=(
+            CandidateSkill("Python", "onet:python"),
+            CandidateSkill("python3", "onet:python"),
+            CandidateSkill("Team work"),
+            CandidateSkill("team  WORK"),
+        ),
     )
     assert [s.name for s in profile.skills] == ["Python", "Team work"]
 

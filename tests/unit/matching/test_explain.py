@@ -1,5 +1,7 @@
-"""The explanation of a match: parts in words, exclusions, evidence, and how a job analysis
-reads what a posting asks for."""
+"""The explanation of a match.
+
+Parts in words, exclusions, evidence, and how a job analysis reads what a posting asks for.
+"""
 
 from __future__ import annotations
 
@@ -25,7 +27,7 @@ def test_the_analysis_reads_required_and_nice_to_have_skills_with_their_spans():
 
 
 def test_the_analysis_reads_years_and_the_role_they_are_asked_in():
-    """"5+ years of experience as a Python Developer" is five years as a Python Developer."""
+    """Reading "5+ years of experience as a Python Developer" gives five years in that role."""
     (requirement,) = ANALYSER.analyse(job()).experience
     assert requirement.years == 5
     assert requirement.role == "Python Developer"
@@ -33,9 +35,11 @@ def test_the_analysis_reads_years_and_the_role_they_are_asked_in():
 
 
 def test_word_numbers_count_as_years():
-    """"Minimum two years of experience as a Law Teacher" asks two years."""
-    posting = job(description="Required Experience\n- Minimum two years of experience as a "
-                              "Law Teacher at the postsecondary level")
+    """Reading "Minimum two years of experience as a Law Teacher" asks two years."""
+    posting = job(
+        description="Required Experience\n- Minimum two years of experience as a "
+        "Law Teacher at the postsecondary level"
+    )
     (requirement,) = ANALYSER.analyse(posting).experience
     assert (requirement.years, requirement.role) == (2, "Law Teacher")
 
@@ -61,9 +65,10 @@ def test_an_excluded_match_still_explains_its_score():
 
 
 def test_a_list_line_of_requirements_is_split_into_items():
-    """"iOS, Android, SDK, Technical Writing" lists four requirements."""
-    posting = job(description="Required Skills\niOS, Android, SDK, Technical Writing, "
-                              "Quiet confidence")
+    """Reading "iOS, Android, SDK, Technical Writing" lists four requirements."""
+    posting = job(
+        description="Required Skills\niOS, Android, SDK, Technical Writing, Quiet confidence"
+    )
     names = {s.name.casefold() for s in ANALYSER.analyse(posting).skills}
     assert {"quiet confidence"} <= names
     assert len(names) >= 4

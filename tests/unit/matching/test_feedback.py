@@ -1,5 +1,8 @@
-"""Feedback: what a dismissal lowers, by its reason; the points it takes, capped; and the rules
-a piece of feedback must follow."""
+"""Feedback.
+
+What a dismissal lowers, by its reason; the points it takes, capped; and the rules a piece of
+feedback must follow.
+"""
 
 from __future__ import annotations
 
@@ -33,9 +36,15 @@ def traits(**fields):
 
 def dismissal(reason, number=1, **fields):
     """A dismissal of a posting built with ``fields``."""
-    return Feedback(user_id=uuid.UUID(int=1), job_id=uuid.UUID(int=number),
-                    kind=FeedbackKind.DISMISS, reason=reason, note=None,
-                    traits=traits(**fields), created_at=NOW)
+    return Feedback(
+        user_id=uuid.UUID(int=1),
+        job_id=uuid.UUID(int=number),
+        kind=FeedbackKind.DISMISS,
+        reason=reason,
+        note=None,
+        traits=traits(**fields),
+        created_at=NOW,
+    )
 
 
 def test_too_junior_lowers_jobs_at_the_same_company_that_are_no_more_senior():
@@ -59,8 +68,12 @@ def test_company_wrong_location_salary_and_relevance_rules():
     here = Location(city="Leeds", country_code="GB")
     away = dismissal(DismissReason.WRONG_LOCATION, location=here)
     assert applies(away, traits(company="Other", location=here, number=2))
-    assert not applies(away, traits(location=Location(city="Leeds", country_code="GB",
-                                                       remote=RemoteMode.REMOTE), number=3))
+    assert not applies(
+        away,
+        traits(
+            location=Location(city="Leeds", country_code="GB", remote=RemoteMode.REMOTE), number=3
+        ),
+    )
     cheap = dismissal(DismissReason.SALARY_TOO_LOW, salary=gbp(30000, 40000))
     assert applies(cheap, traits(company="Other", salary=gbp(20000, 35000), number=2))
     assert not applies(cheap, traits(company="Other", salary=gbp(50000, 60000), number=3))
@@ -72,8 +85,9 @@ def test_company_wrong_location_salary_and_relevance_rules():
 def test_effects_are_grouped_named_and_capped():
     """Three dismissals at Acme as too junior take 12 points, said in words; many more cap."""
     target = traits(title="Junior Python Developer", number=99)
-    three = [dismissal(DismissReason.TOO_JUNIOR, number=n, title="Python Developer")
-             for n in range(3)]
+    three = [
+        dismissal(DismissReason.TOO_JUNIOR, number=n, title="Python Developer") for n in range(3)
+    ]
     (effect,) = feedback_effects(three, target)
     assert effect.points == 3 * PENALTY_PER_DISMISSAL
     assert effect.summary == 'you dismissed 3 jobs at Acme Ltd as "too junior" (-12)'
@@ -86,8 +100,9 @@ def test_a_dismissal_needs_a_reason_and_a_save_has_none():
     with pytest.raises(InvalidInput):
         Feedback(uuid.uuid4(), uuid.uuid4(), FeedbackKind.DISMISS, None, None, traits(), NOW)
     with pytest.raises(InvalidInput):
-        Feedback(uuid.uuid4(), uuid.uuid4(), FeedbackKind.SAVE, DismissReason.OTHER, None,
-                 traits(), NOW)
+        Feedback(
+            uuid.uuid4(), uuid.uuid4(), FeedbackKind.SAVE, DismissReason.OTHER, None, traits(), NOW
+        )
 
 
 def test_traits_keep_what_the_rules_compare():

@@ -1,11 +1,17 @@
-"""Reading uploaded résumé files: PDF, DOCX and text by their bytes; every bad file refused with
-a reason (empty, image-only, image, legacy Word, damaged, not text)."""
+"""Reading uploaded résumé files.
+
+PDF, DOCX and text by their bytes; every bad file refused with a reason (empty, image-only, image,
+legacy Word, damaged, not text).
+"""
 
 from __future__ import annotations
 
-import pytest
-from fixtures.resumes.documents import SAMPLE_TEXT, docx, image_only_pdf, text_pdf
+import io
+import zipfile
 
+import pytest
+
+from fixtures.resumes.documents import SAMPLE_TEXT, docx, image_only_pdf, text_pdf
 from jobraker_adapters.resume_text import FileDocumentReader
 from jobraker_core.errors import InvalidInput
 from jobraker_core.matching.resume import ResumeFormat
@@ -64,9 +70,6 @@ def test_bad_files_are_refused_with_the_reason(content, reason):
 
 def test_a_zip_that_is_not_a_word_document_is_refused():
     """A ZIP archive without ``word/document.xml`` is not a DOCX."""
-    import io  # noqa: PLC0415
-    import zipfile  # noqa: PLC0415
-
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as archive:
         archive.writestr("hello.txt", "hi")

@@ -1,14 +1,17 @@
-"""Reading a résumé's text into a candidate profile: skills with evidence, dated roles, years,
-education, languages, places; and refusing a text with nothing to read."""
+"""Reading a résumé's text into a candidate profile.
+
+Skills with evidence, dated roles, years, education, languages, places; and refusing a text with
+nothing to read.
+"""
 
 from __future__ import annotations
 
 import uuid
 
 import pytest
-from fixtures.resumes.documents import SAMPLE_TEXT
 from matching_builders import NOW, parser
 
+from fixtures.resumes.documents import SAMPLE_TEXT
 from jobraker_core.errors import InvalidInput
 from jobraker_core.matching.candidate import DegreeLevel, EvidenceSource, YearMonth
 from jobraker_core.matching.resume import find_date_ranges
@@ -19,8 +22,9 @@ AS_OF = YearMonth.of(NOW)
 @pytest.fixture(scope="module")
 def profile():
     """The sample résumé, parsed."""
-    return parser().parse(SAMPLE_TEXT, user_id=uuid.UUID(int=7), resume_id=uuid.UUID(int=8),
-                          now=NOW)
+    return parser().parse(
+        SAMPLE_TEXT, user_id=uuid.UUID(int=7), resume_id=uuid.UUID(int=8), now=NOW
+    )
 
 
 def test_skills_are_canonical_with_the_span_they_came_from(profile):
@@ -36,13 +40,13 @@ def test_skills_are_canonical_with_the_span_they_came_from(profile):
 
 
 def test_a_skills_line_the_taxonomy_does_not_know_is_kept_as_written(profile):
-    """"Calm under deadline pressure" has no canonical skill but stays, with its evidence."""
+    """A skills line the taxonomy does not know stays as written, with its evidence."""
     free = [s for s in profile.skills if s.skill_id is None]
     assert [s.name for s in free] == ["Calm under deadline pressure"]
 
 
 def test_roles_are_read_with_titles_companies_and_dates(profile):
-    """"Jan 2019 – Present" and "2015 - 2018" become periods; titles map to occupations."""
+    """Reading "Jan 2019 - Present" and "2015 - 2018" become periods; titles map to occupations."""
     senior, engineer = profile.roles
     assert (senior.title, senior.company) == ("Senior Python Developer", "Acme Ltd")
     assert (str(senior.period.start), senior.period.end) == ("2019-01", None)
@@ -65,11 +69,17 @@ def test_education_languages_and_places_are_read(profile):
     """A BSc is a bachelor's in Computer Science; English native, French fluent; London."""
     (degree,) = profile.education
     assert (degree.level, degree.field_of_study, degree.year) == (
-        DegreeLevel.BACHELOR, "Computer Science", 2014)
+        DegreeLevel.BACHELOR,
+        "Computer Science",
+        2014,
+    )
     assert [(lang.name, lang.level) for lang in profile.languages] == [
-        ("English", "native"), ("French", "fluent")]
+        ("English", "native"),
+        ("French", "fluent"),
+    ]
     assert profile.locations == ("London, UK",)
-    assert profile.summary and "Python services" in profile.summary
+    assert profile.summary
+    assert "Python services" in profile.summary
 
 
 def test_the_profile_names_the_resume_version(profile):

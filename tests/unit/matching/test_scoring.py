@@ -1,5 +1,8 @@
-"""The transparent score: hard constraints with reasons, parts that add up, the properties that
-make it trustworthy (bounded, deterministic, monotone), and near-duplicates kept apart."""
+"""The transparent score.
+
+Hard constraints with reasons, parts that add up, the properties that make it trustworthy (bounded,
+deterministic, monotone), and near-duplicates kept apart.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +19,7 @@ from jobraker_core.accounts.profile import JobPreferences, Place, SalaryFloor, W
 from jobraker_core.jobs.model import EmploymentType, Location, RemoteMode
 from jobraker_core.jobs.salary import Salary
 from jobraker_core.matching.explain import ExclusionCode, PartName
+from jobraker_core.matching.feedback import Feedback, FeedbackKind, JobTraits
 from jobraker_core.matching.scoring import freshness, rank, years_fit
 
 ANALYSER = analyser()
@@ -35,7 +39,7 @@ def codes(match):
 def test_the_score_is_the_sum_of_its_parts():
     """Anyone can add the parts' points up to the score."""
     match = score(candidate("Python", "Django"), job())
-    assert match.score == round(sum(p.points for p in match.parts), 1)
+    assert match.score == round(sum(p.points for p in match.parts), 2)
     assert {p.name for p in match.parts} == set(PartName)
     assert sum(p.weight for p in match.parts if p.name is not PartName.FEEDBACK) == 100
 
@@ -45,18 +49,21 @@ def test_skills_matched_and_missing_carry_evidence_from_both_sides():
     posting = job()
     match = score(candidate("Python", "Django"), posting)
     python = next(s for s in match.skills if s.name == "Python")
-    assert python.matched and python.required is True
+    assert python.matched
+    assert python.required is True
     assert posting.description[python.job_evidence.start : python.job_evidence.end] == "Python"
     assert python.candidate_evidence is not None
     missing = {s.name: s for s in match.missing_skills}
-    assert "PostgreSQL" in missing and missing["PostgreSQL"].candidate_evidence is None
+    assert "PostgreSQL" in missing
+    assert missing["PostgreSQL"].candidate_evidence is None
     assert missing["Kubernetes"].required is False
     assert [s.required for s in match.missing_skills] == sorted(
-        (s.required for s in match.missing_skills), key={True: 0, None: 1, False: 2}.get)
+        (s.required for s in match.missing_skills), key={True: 0, None: 1, False: 2}.get
+    )
 
 
 def test_a_requirement_the_taxonomy_does_not_know_is_still_checked():
-    """"Physical strength and stamina" is matched by a profile line sharing its words."""
+    """Reading "Physical strength and stamina" is matched by a profile line sharing its words."""
     posting = job()
     without = score(candidate("Python"), posting)
     with_it = score(candidate("Python", "Strength and stamina for physical work"), posting)
@@ -66,7 +73,7 @@ def test_a_requirement_the_taxonomy_does_not_know_is_still_checked():
 
 
 def test_experience_counts_years_in_the_role_asked_for():
-    """"5+ years as a Python Developer": six years in that role meet it, two do not."""
+    """Reading "5+ years as a Python Developer": six years in that role meet it, two do not."""
     posting = job()
     long = score(candidate("Python", years=6), posting)
     short = score(candidate("Python", years=2), posting)
@@ -87,7 +94,7 @@ def test_unknown_parts_score_neutral_and_say_why():
 
 
 def test_an_excluded_company_is_excluded_whatever_its_legal_suffix():
-    """"Acme" excludes "Acme Ltd"."""
+    """Reading "Acme" excludes "Acme Ltd"."""
     match = score(candidate("Python"), job(), JobPreferences(excluded_companies=("ACME",)))
     assert codes(match) == {ExclusionCode.EXCLUDED_COMPANY}
     assert "ACME" in match.exclusions[0].reason
@@ -105,7 +112,8 @@ def test_a_place_not_named_is_excluded_unless_remote_or_relocating():
     london = job()
     remote = job(location=Location(country_code="GB", remote=RemoteMode.REMOTE), number=2)
     assert codes(score(candidate("Python"), london, JobPreferences(locations=berlin))) == {
-        ExclusionCode.LOCATION}
+        ExclusionCode.LOCATION
+    }
     assert not score(candidate("Python"), remote, JobPreferences(locations=berlin)).excluded
     relocating = JobPreferences(locations=berlin, willing_to_relocate=True)
     assert not score(candidate("Python"), london, relocating).excluded
@@ -142,8 +150,7 @@ def test_needing_sponsorship_excludes_a_job_that_refuses_it():
     """Someone who needs a visa is not shown a job that says it cannot sponsor."""
     prefs = JobPreferences(needs_sponsorship=True)
     refusing = job(description=job().description + "\nWe are unable to sponsor visas.", number=4)
-    assert codes(score(candidate("Python"), refusing, prefs)) == {
-        ExclusionCode.WORK_AUTHORIZATION}
+    assert codes(score(candidate("Python"), refusing, prefs)) == {ExclusionCode.WORK_AUTHORIZATION}
 
 
 # ----------------------------------------------------------------------------- properties
@@ -155,8 +162,10 @@ skill_sets = st.sets(st.sampled_from(SKILLS), max_size=len(SKILLS))
 @given(have=skill_sets, extra=st.sampled_from(SKILLS))
 def test_adding_a_skill_never_lowers_the_score(have, extra):
     """Monotone: a profile with one more skill scores at least as well on every job."""
-    for posting in (job(), job(title="Data Engineer", description="Requirements:\n- Java\n- SQL",
-                              number=2)):
+    for posting in (
+        job(),
+        job(title="Data Engineer", description="Requirements:\n- Java\n- SQL", number=2),
+    ):
         before = score(candidate(*have), posting)
         after = score(candidate(*(have | {extra})), posting)
         assert after.score >= before.score
@@ -164,8 +173,9 @@ def test_adding_a_skill_never_lowers_the_score(have, extra):
 
 
 @settings(max_examples=40, deadline=None)
-@given(have=skill_sets, similarity=st.floats(-1, 1), days=st.floats(0, 4000),
-       years=st.integers(0, 40))
+@given(
+    have=skill_sets, similarity=st.floats(-1, 1), days=st.floats(0, 4000), years=st.integers(0, 40)
+)
 def test_the_score_is_bounded_and_deterministic(have, similarity, days, years):
     """Always within 0..100, and the same inputs give the same match."""
     posting = job(posted_days_ago=days)
@@ -190,9 +200,11 @@ def test_a_later_clock_never_raises_freshness(a, b):
     posting = job(posted_days_ago=0)
     early, late = sorted((a, b))
     first = scorer(candidate("Python"), now=NOW + timedelta(days=early)).score(
-        posting, ANALYSER.analyse(posting), None)
+        posting, ANALYSER.analyse(posting), None
+    )
     second = scorer(candidate("Python"), now=NOW + timedelta(days=late)).score(
-        posting, ANALYSER.analyse(posting), None)
+        posting, ANALYSER.analyse(posting), None
+    )
     assert second.part(PartName.FRESHNESS).points <= first.part(PartName.FRESHNESS).points
 
 
@@ -215,10 +227,16 @@ def test_a_future_posting_date_counts_as_fresh():
 def test_near_duplicates_do_not_crowd_the_top():
     """Three copies of one job at one company: the second and third come after other jobs."""
     profile = candidate("Python", "Django", "PostgreSQL")
-    copies = [job(number=n, location=Location(city=city, country_code="GB"))
-              for n, city in ((1, "London"), (2, "Leeds"), (3, "York"))]
-    other = job(title="Backend Engineer", company="Globex", number=9,
-                description="Requirements:\n- Python\n- Go")
+    copies = [
+        job(number=n, location=Location(city=city, country_code="GB"))
+        for n, city in ((1, "London"), (2, "Leeds"), (3, "York"))
+    ]
+    other = job(
+        title="Backend Engineer",
+        company="Globex",
+        number=9,
+        description="Requirements:\n- Python\n- Go",
+    )
     matches = [score(profile, p) for p in [*copies, other]]
     assert max(m.score for m in matches[:3]) > matches[3].score
     ranked = rank(matches)
@@ -238,13 +256,18 @@ def test_ranking_is_by_score_then_job_id():
 
 def test_a_saved_job_is_marked():
     """Saving a job shows on its match."""
-    from jobraker_core.matching.feedback import Feedback, FeedbackKind, JobTraits  # noqa: PLC0415
-
     posting = job()
-    saved = Feedback(user_id=candidate().user_id, job_id=posting.id, kind=FeedbackKind.SAVE,
-                     reason=None, note=None,
-                     traits=JobTraits.of(posting, ANALYSER.analyse(posting)), created_at=NOW)
+    saved = Feedback(
+        user_id=candidate().user_id,
+        job_id=posting.id,
+        kind=FeedbackKind.SAVE,
+        reason=None,
+        note=None,
+        traits=JobTraits.of(posting, ANALYSER.analyse(posting)),
+        created_at=NOW,
+    )
     match = scorer(candidate("Python"), feedback=(saved,)).score(
-        posting, ANALYSER.analyse(posting), None)
+        posting, ANALYSER.analyse(posting), None
+    )
     assert match.saved
     assert attrs.evolve(match, saved=False) != match
