@@ -50,7 +50,12 @@ from jobraker_adapters.security.oidc import HttpOidcProviders, RedisOidcStateSto
 from jobraker_adapters.security.passwords import Argon2PasswordHasher, FileCommonPasswords
 from jobraker_adapters.security.ratelimit import RedisRateLimiter, open_async_redis
 from jobraker_adapters.security.revocation import RedisRevocationStore
-from jobraker_adapters.security.secretbox import AesGcmSecretBox, Keyring, secret_box
+from jobraker_adapters.security.secretbox import (
+    AesGcmSecretBox,
+    Keyring,
+    add_file_key,
+    secret_box,
+)
 from jobraker_adapters.security.throttle import RedisLoginThrottle
 from jobraker_adapters.security.tokens import (
     JwtAccessTokens,
@@ -349,10 +354,10 @@ class Container(containers.DeclarativeContainer):
 
     # accounts: two-factor sign-in, secrets at rest, OIDC sign-in, export and erasure
     secret_box = providers.Singleton(secret_box, settings=settings)
+    # `jobraker secrets rotate --new-key`
+    add_secret_key = providers.Callable(add_file_key, settings=settings)
     totp = providers.Singleton(PyOtpTotp)
-    second_factor_verifier = providers.Singleton(
-        SecondFactorVerifier, box=secret_box, totp=totp
-    )
+    second_factor_verifier = providers.Singleton(SecondFactorVerifier, box=secret_box, totp=totp)
     second_factor_throttle = providers.Singleton(
         SecondFactorThrottle, throttle=login_throttle, pseudonymizer=pseudonymizer
     )

@@ -43,6 +43,7 @@ import attrs
 
 from jobraker_adapters.container import Container, Settings, build_container, configure_logging
 from jobraker_cli.reindex import add_reindex_parser, cmd_reindex
+from jobraker_cli.secrets import add_secrets_parser, cmd_secrets
 from jobraker_core.accounts.identity import Role
 from jobraker_core.accounts.use_cases import CreateUser
 from jobraker_core.errors import JobrakerError
@@ -184,6 +185,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_data_dir(create)
     add_reindex_parser(commands)
+    add_secrets_parser(commands)
     return parser
 
 
@@ -674,6 +676,7 @@ COMMANDS: Final[dict[str, Callable[[argparse.Namespace, Builder], int]]] = {
     "ingest": cmd_ingest,
     "admin": cmd_admin,
     "reindex": cmd_reindex,
+    "secrets": cmd_secrets,
 }
 
 

@@ -30,7 +30,7 @@ from jobraker_core.jobs.use_cases import (
 from jobraker_http.accounts import auth_router, me_router
 from jobraker_http.admin import admin_router
 from jobraker_http.auth import provide_access_claims, provide_principal
-from jobraker_http.docs import docs_assets_router, openapi_config
+from jobraker_http.docs import declare_bearer_security, docs_assets_router, openapi_config
 from jobraker_http.errors import EXCEPTION_HANDLERS
 from jobraker_http.health import ReadinessFactory, health, ready
 from jobraker_http.ingestions import ingestions_router
@@ -185,6 +185,7 @@ def create_app(container: Container) -> Litestar:
         logging_config=None,
         debug=False,
     )
+    declare_bearer_security(app)
     # Around the whole ASGI handler, not a route's stack: 404/405 answers get a request id too.
     # Security headers likewise, inside it so that the access line sees the final status.
     app.asgi_handler = RequestContextMiddleware(

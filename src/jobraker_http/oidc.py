@@ -130,7 +130,7 @@ def start_oidc_route(
     "used or expired `state`, and an identity that does not verify, are 401.",
     responses=problem_responses(400, 401, 403, 409, 429, 503),
 )
-def finish_oidc_route(  # noqa: PLR0913 - the callback's query parameters and dependencies
+def finish_oidc_route(  # noqa: PLR0917 - the callback's query parameters and dependencies
     request: Request[Any, Any, Any],
     provider: ProviderName,
     finish_oidc: NamedDependency[FinishOidcLogin],

@@ -40,7 +40,9 @@ class ChallengeEnvelope(msgspec.Struct, kw_only=True):
     meta: ItemMeta
 
 
-def challenge_response(required: SecondFactorRequired, now: datetime) -> Response[ChallengeEnvelope]:
+def challenge_response(
+    required: SecondFactorRequired, now: datetime
+) -> Response[ChallengeEnvelope]:
     """Answer a second-factor challenge, uncacheable."""
     body = ChallengeOut(
         two_factor_required=True,

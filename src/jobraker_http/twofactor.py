@@ -1,5 +1,7 @@
-"""Two-factor sign-in: ``/api/v1/auth/2fa/`` (status, enrol, confirm, disable, recovery codes)
-and ``POST /api/v1/auth/login/2fa/`` (the second step of a login).
+"""Two-factor sign-in routes under ``/api/v1/auth/``.
+
+``2fa/`` (status), ``2fa/enrol/``, ``2fa/confirm/``, ``2fa/disable/``, ``2fa/recovery-codes/``,
+and ``login/2fa/`` (the second step of a login).
 
 The seed is answered once, by ``enrol``; recovery codes once, by ``confirm`` (and by
 ``recovery-codes``, which replaces them). Nothing answers either again. Wrong codes are 422 on the
