@@ -77,7 +77,10 @@ _log = structlog.get_logger("jobraker.http.errors")
 
 
 def _input_status(request: AnyRequest, *, from_body: bool | None = None) -> int:
-    body = request.method in _BODY_METHODS if from_body is None else from_body
+    if from_body is None:  # a DELETE with a body (DELETE /api/v1/users/me/) counts as one too
+        has_body = request.headers.get("content-length", "0") != "0"
+        from_body = request.method in _BODY_METHODS or (request.method == "DELETE" and has_body)
+    body = from_body
     return HTTPStatus.UNPROCESSABLE_ENTITY if body else HTTPStatus.BAD_REQUEST
 
 

@@ -169,7 +169,7 @@ def test_iterative_scan_fills_the_limit_under_a_one_percent_filter(corpus, pg_po
     spec, by_id, jobs = corpus
     rare = {j.id for j in jobs if j.category == "rare"}
     retriever = PostgresJobRetriever(
-        pg_pool, spec, ef_search=10, exact_threshold=0, fallback_to_exact=False
+        pg_pool, spec, ef_search=10, exact_ratio=0, fallback_to_exact=False
     )
     query = clustered(random.Random(1), 1, 16)[0]
     hits = retriever.nearest(query, JobQuery(category="rare"), 20)

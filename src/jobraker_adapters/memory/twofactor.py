@@ -162,6 +162,17 @@ class InMemoryTwoFactorRepository:
         self.tables.challenges[challenge_hash] = attrs.evolve(challenge, consumed_at=when)
         return True
 
+    def forget_challenges(self, user_id: uuid.UUID, *, before: datetime) -> int:
+        """Delete the user's challenges that expired before ``before``."""
+        doomed = [
+            digest
+            for digest, challenge in self.tables.challenges.items()
+            if challenge.user_id == user_id and challenge.expires_at < before
+        ]
+        for digest in doomed:
+            del self.tables.challenges[digest]
+        return len(doomed)
+
     def sealed_secrets(
         self, *, after: uuid.UUID | None, limit: int
     ) -> list[tuple[uuid.UUID, bytes]]:

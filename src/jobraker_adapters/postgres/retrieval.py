@@ -9,9 +9,11 @@ candidates take one of two paths:
   it (``distance + 0``, so that PostgreSQL 17+ does not reuse the CTE's relaxed order);
 - **exact**: the filtered rows' distances computed and sorted, with no index. It is taken when the
   caller asks (``exact=True``), when the model has no index (more than 4,000 dimensions), when
-  the filters are so selective that at most ``exact_threshold`` jobs pass them (a bounded count
-  tells), and as a fallback whenever the approximate path returns fewer rows than asked for (the
-  iterative scan gave up at ``hnsw.max_scan_tuples``), so a list is never silently short.
+  the filters are selective enough that an exact scan is the cheaper one (``exact_ratio``: the
+  planner's estimate of the filtered rows, a plan without a scan, against the table's size), and
+  as a fallback whenever the approximate path
+  returns fewer rows than asked for (the iterative scan gave up at ``hnsw.max_scan_tuples``), so
+  a list is never silently short.
 
 Full-text candidates use the ``search`` tsvector with the query's words OR-ed; fusion and the
 filling of a short list are ``jobraker_core.matching.retrieval``'s.
@@ -19,6 +21,8 @@ filling of a short list are ``jobraker_core.matching.retrieval``'s.
 
 from __future__ import annotations
 
+import math
+import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Final
 
@@ -49,8 +53,14 @@ if TYPE_CHECKING:
 
 DEFAULT_EF_SEARCH: Final = 200
 """The shipped ``hnsw.ef_search`` (see docs/benchmarks-vectors.md for the recall it gives)."""
-DEFAULT_EXACT_THRESHOLD: Final = 2000
-"""Filters passed by at most this many jobs take the exact path (see the benchmark)."""
+DEFAULT_EXACT_RATIO: Final = 10.0
+"""A filter passed by ``n`` jobs takes the exact path when ``n² <= ratio * k * N`` (``N`` jobs with
+vectors, ``k`` rows wanted). The exact scan fetches ``n`` rows; a filtered HNSW scan visits about
+``k * N / n`` graph nodes, each several times dearer (measured: ~3 µs a row, ~19 µs a visit), and
+its recall falls as ``n / N`` does, so the ratio leans to exact. At 1M jobs and k = 10 the cut is
+10,000 jobs (1%); at 100k, 3,200 (docs/benchmarks-vectors.md)."""
+TABLE_SIZE_TTL_SECONDS: Final = 60.0
+"""How long the number of stored vectors (``pg_class.reltuples``) is reused before re-reading."""
 
 
 class PostgresJobRetriever:
@@ -62,12 +72,13 @@ class PostgresJobRetriever:
         spec: EmbeddingSpec,
         *,
         ef_search: int = DEFAULT_EF_SEARCH,
-        exact_threshold: int = DEFAULT_EXACT_THRESHOLD,
+        exact_ratio: float = DEFAULT_EXACT_RATIO,
         fallback_to_exact: bool = True,
     ) -> None:
         """Search vectors of ``spec`` on ``pool``; ``ef_search`` is the HNSW search list size.
 
-        ``exact_threshold`` and ``fallback_to_exact`` choose the paths (see the module doc);
+        ``exact_ratio`` and ``fallback_to_exact`` choose the paths (see the module doc; 0 and
+        False leave only the approximate path);
         tests and the benchmark turn them off to measure the approximate path alone.
         """
         if not 1 <= ef_search <= 1000:  # noqa: PLR2004 - pgvector's documented range
@@ -75,7 +86,8 @@ class PostgresJobRetriever:
         self._pool = pool
         self._column = VectorColumn(spec)
         self._ef_search = ef_search
-        self._exact_threshold = exact_threshold
+        self._exact_ratio = exact_ratio
+        self._table_size: tuple[float, float] = (0.0, -math.inf)  # (rows, read at)
         self._fallback = fallback_to_exact
 
     @property
@@ -154,11 +166,11 @@ class PostgresJobRetriever:
         *,
         exact: bool,
     ) -> list[VectorHit]:
-        source, where, params = job_filter_sql(filters)
+        source, where, filter_params = job_filter_sql(filters)
         filtered = where != "TRUE"
-        params = {**params, "r_vector": self._column.wrap(vector), "r_k": k}
+        params = {**filter_params, "r_vector": self._column.wrap(vector), "r_k": k}
         if not exact and self._column.indexable:
-            if filtered and self._at_most(conn, source, where, params, self._exact_threshold):
+            if filtered and self._selective(conn, source, where, filter_params, k):
                 exact = True
             else:
                 hits = self._approximate(conn, source, where, params, filtered=filtered)
@@ -175,16 +187,33 @@ class PostgresJobRetriever:
             f" WHERE e.job_id = j.id AND {self._column.predicate} AND ({where})"
         )
 
-    def _at_most(
-        self, conn: Connection, source: str, where: str, params: dict[str, Any], cap: int
+    def _selective(
+        self, conn: Connection, source: str, where: str, params: dict[str, Any], k: int
     ) -> bool:
-        """Whether at most ``cap`` filtered jobs have a vector (counting stops at ``cap + 1``)."""
-        row = conn.execute(
-            f"SELECT count(*) FROM (SELECT 1 {self._from(source, where, filtered=True)}"
-            " LIMIT %(r_cap)s) AS capped",
-            {**params, "r_cap": cap + 1},
+        """Whether the filters are selective enough for the exact path (``DEFAULT_EXACT_RATIO``).
+
+        The filtered rows are the planner's estimate: a wrong one costs time, never results (too
+        low takes the exact path, too high the approximate one, which falls back when short).
+        """
+        if self._exact_ratio <= 0:
+            return False
+        plan = conn.execute(
+            f"EXPLAIN (FORMAT JSON) SELECT 1 FROM {source} WHERE {where}", params
         ).fetchone()
-        return row is not None and int(row[0]) <= cap
+        passing = float(plan[0][0]["Plan"]["Plan Rows"]) if plan else math.inf
+        return passing * passing <= self._exact_ratio * k * self._stored(conn)
+
+    def _stored(self, conn: Connection) -> float:
+        """About how many vectors are stored (the planner's statistics, cached for a minute)."""
+        rows, read_at = self._table_size
+        now = time.monotonic()
+        if now - read_at > TABLE_SIZE_TTL_SECONDS:
+            row = conn.execute(
+                "SELECT greatest(reltuples, 0) FROM pg_class WHERE oid = 'job_embeddings'::regclass"
+            ).fetchone()
+            rows = float(row[0]) if row else 0.0
+            self._table_size = (rows, now)
+        return rows
 
     def _distance(self) -> str:
         return f"{self._column.expression()} <=> {self._column.parameter('r_vector')}"

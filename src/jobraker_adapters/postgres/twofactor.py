@@ -218,6 +218,14 @@ class PostgresTwoFactorRepository:
             ).rowcount
         return used == 1
 
+    def forget_challenges(self, user_id: uuid.UUID, *, before: datetime) -> int:
+        """Delete the user's challenges that expired before ``before``."""
+        with translate_errors():
+            return self._conn.execute(
+                "DELETE FROM two_factor_challenges WHERE user_id = %s AND expires_at < %s",
+                (user_id, before),
+            ).rowcount
+
     def sealed_secrets(
         self, *, after: uuid.UUID | None, limit: int
     ) -> list[tuple[uuid.UUID, bytes]]:

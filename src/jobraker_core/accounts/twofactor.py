@@ -354,6 +354,10 @@ class TwoFactorRepository(Protocol):
         """Mark the challenge used at ``when`` if it was not; True only for the one caller."""
         ...
 
+    def forget_challenges(self, user_id: uuid.UUID, *, before: datetime) -> int:
+        """Delete the user's challenges that expired before ``before``; return how many."""
+        ...
+
     def sealed_secrets(
         self, *, after: uuid.UUID | None, limit: int
     ) -> list[tuple[uuid.UUID, bytes]]:
@@ -730,6 +734,7 @@ class TwoFactorGate:
         if enrolment is None or not enrolment.active:
             return None
         now = self.clock.now()
+        uow.two_factor.forget_challenges(user.id, before=now)  # the table keeps live ones only
         token = new_challenge_token()
         challenge = TwoFactorChallenge(
             challenge_hash=hash_challenge(token),
