@@ -442,8 +442,7 @@ class Container(containers.DeclarativeContainer):
 
 def build_container(settings: Settings) -> Container:
     """The production container for ``settings``. Starts nothing until a provider is used."""
-    container = Container(settings=settings)
-    return container
+    return Container(settings=settings)
 
 
 def build_memory_container(settings: Settings | None = None) -> Container:

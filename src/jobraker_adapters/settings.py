@@ -23,8 +23,9 @@ DEFAULT_ADZUNA_BASE_URL: Final = "https://api.adzuna.com/v1/api"
 
 
 def default_data_dir(env: Mapping[str, str]) -> Path:
-    """Where data lives when neither ``--data-dir`` nor ``JOBRAKER_DATA_DIR`` says: the XDG data
-    home (``~/.local/share/jobraker``).
+    """Where data lives by default: the XDG data home (``~/.local/share/jobraker``).
+
+    ``--data-dir`` and ``JOBRAKER_DATA_DIR`` win over it.
     """
     base = env.get("XDG_DATA_HOME") or str(Path(env.get("HOME", "~")).expanduser() / ".local/share")
     return Path(base) / "jobraker"

@@ -1,4 +1,4 @@
-"""Jobraker's domain core: jobs, matching, applications, chat and accounts as use cases behind ports.
+"""Jobraker's domain core: jobs, matching, applications, chat and accounts behind ports.
 
 This package imports only the standard library and ``attrs``. Everything that touches the world
 (PostgreSQL, Redis, HTTP APIs) lives in ``jobraker_adapters`` and is handed to the use cases through

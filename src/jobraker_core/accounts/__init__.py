@@ -1,1 +1,1 @@
-"""Accounts: users, authentication, two-factor, profiles and preferences, audit, export and erasure."""
+"""Accounts: users, sign-in, two-factor, profiles and preferences, audit, export, erasure."""

@@ -22,8 +22,10 @@ class Role(enum.StrEnum):
 
 @attrs.frozen
 class Principal:
-    """The authenticated caller: its user id, its role, and the id (``jti``) of the access token
-    it presented, so that logging out can revoke exactly that token."""
+    """The authenticated caller: its user id, its role, and its access token's id.
+
+    ``token_id`` (the ``jti``) lets logging out revoke exactly the token that was presented.
+    """
 
     user_id: uuid.UUID
     role: Role
