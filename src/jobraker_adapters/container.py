@@ -210,8 +210,12 @@ class Container(containers.DeclarativeContainer):
     resume_parser = providers.Singleton(ResumeParser, skill_extractor, title_normaliser)
     document_reader = providers.Singleton(FileDocumentReader)
     match_engine = providers.Singleton(
-        MatchEngine, retriever=job_retriever, embedder=embedder, embeddings=job_embeddings,
-        analyser=job_analyser, clock=clock,
+        MatchEngine,
+        retriever=job_retriever,
+        embedder=embedder,
+        embeddings=job_embeddings,
+        analyser=job_analyser,
+        clock=clock,
     )
     upload_resume = providers.Factory(
         UploadResume, uow=uow, reader=document_reader, parser=resume_parser, clock=clock
