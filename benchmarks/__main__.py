@@ -295,6 +295,7 @@ def _markdown(results: dict[str, Any]) -> str:
         (
             "Targets (`../shared` performance reference): `/health` ≥ 0.9x hello-world; "
             "job detail ≥ 0.35x; filtered list of 20 ≥ 0.2x with p95 ≤ 75 ms at 100 connections."
+            " Analysis of the gaps and next steps: `docs/performance-notes.md`."
         ),
         "",
     ]
