@@ -94,6 +94,41 @@ def _country(value: str | None) -> str | None:
     return text.upper()
 
 
+def job_query(  # noqa: PLR0917 - one argument per filter of GET /api/v1/jobs/
+    q: str | None,
+    location: str | None,
+    country: str | None,
+    remote: RemoteFilter | None,
+    salary_min: Decimal | None,
+    salary_max: Decimal | None,
+    currency: str | None,
+    employment_type: EmploymentWire | None,
+    company: str | None,
+    category: str | None,
+    *,
+    since: datetime | None = None,
+    sort: JobSort = JobSort.RELEVANCE,
+) -> JobQuery:
+    """Turn the job filters of a request into a ``JobQuery``; bad values name their parameter.
+
+    The one reading of the job filters: the job list, recommendations and saved searches use it.
+    """
+    return JobQuery(
+        text=_text(q, "q"),
+        location=_text(location, "location"),
+        country=_country(country),
+        remote=None if remote is None else _REMOTE[remote],
+        salary_min=_salary(salary_min, "salary_min"),
+        salary_max=_salary(salary_max, "salary_max"),
+        currency=_currency(currency),
+        employment_type=None if employment_type is None else EmploymentType(employment_type),
+        company=_text(company, "company"),
+        category=_text(category, "category"),
+        posted_since=since,
+        sort=sort,
+    )
+
+
 def clamp_page(page: int, per_page: int) -> PageRequest:
     """Return the page asked for, ``per_page`` capped at the maximum (never refused for size)."""
     return PageRequest(page=page, per_page=min(per_page, MAX_PER_PAGE))
@@ -186,18 +221,18 @@ def jobs_index(  # noqa: PLR0917 - one query parameter per documented filter
     ] = DEFAULT_PER_PAGE,
 ) -> JobListEnvelope:
     """Return one page of the jobs matching every filter given."""
-    query = JobQuery(
-        text=_text(q, "q"),
-        location=_text(location, "location"),
-        country=_country(country),
-        remote=None if remote is None else _REMOTE[remote],
-        salary_min=_salary(salary_min, "salary_min"),
-        salary_max=_salary(salary_max, "salary_max"),
-        currency=_currency(currency),
-        employment_type=None if employment_type is None else EmploymentType(employment_type),
-        company=_text(company, "company"),
-        category=_text(category, "category"),
-        posted_since=posted_since(now, posted_within_days),
+    query = job_query(
+        q,
+        location,
+        country,
+        remote,
+        salary_min,
+        salary_max,
+        currency,
+        employment_type,
+        company,
+        category,
+        since=posted_since(now, posted_within_days),
         sort=JobSort(sort),
     )
     found = search_jobs(SearchJobsQuery(query=query, page=clamp_page(page, per_page)))

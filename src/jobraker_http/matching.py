@@ -26,7 +26,7 @@ from litestar.params import JSONBody, Parameter
 
 from jobraker_adapters.container import Container
 from jobraker_core.accounts.identity import Principal
-from jobraker_core.jobs.model import MAX_QUERY_LENGTH, EmploymentType, JobQuery, posted_since
+from jobraker_core.jobs.model import MAX_QUERY_LENGTH, JobQuery, posted_since
 from jobraker_core.matching.candidate import Evidence
 from jobraker_core.matching.explain import ExperienceFit, Match, SkillMatch
 from jobraker_core.matching.feedback import DismissReason, Feedback, FeedbackKind
@@ -58,11 +58,8 @@ from jobraker_http.jobs import (
     MAX_FILTER_LENGTH,
     MAX_PAGE,
     RemoteFilter,
-    _country,
-    _currency,
-    _salary,
-    _text,
     clamp_page,
+    job_query,
     parse_id,
 )
 from jobraker_http.schemas import EmploymentWire, JobOut, Number, job_to_wire, number
@@ -463,18 +460,18 @@ def _query(  # noqa: PLR0917 - one argument per filter of GET /api/v1/jobs/
     category: str | None,
     since: datetime | None = None,
 ) -> JobQuery:
-    return JobQuery(
-        text=_text(q, "q"),
-        location=_text(location, "location"),
-        country=_country(country),
-        remote=None if remote is None else _REMOTE[remote],
-        salary_min=_salary(salary_min, "salary_min"),
-        salary_max=_salary(salary_max, "salary_max"),
-        currency=_currency(currency),
-        employment_type=None if employment_type is None else EmploymentType(employment_type),
-        company=_text(company, "company"),
-        category=_text(category, "category"),
-        posted_since=since,
+    return job_query(
+        q,
+        location,
+        country,
+        remote,
+        salary_min,
+        salary_max,
+        currency,
+        employment_type,
+        company,
+        category,
+        since=since,
     )
 
 

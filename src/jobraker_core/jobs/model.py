@@ -193,8 +193,12 @@ def _join_initials(words: list[str]) -> list[str]:
     return joined
 
 
-def _company_words(company: str) -> str:
-    words = [w for w in _join_initials(fold(company).split()) if w not in _LEGAL_SUFFIXES]
+def company_words(company: str | None) -> str:
+    """A company name folded, initials joined, legal suffixes dropped ("Acme, L.L.C." -> "acme").
+
+    The one normalisation of company names: the canonical key and matching both use it.
+    """
+    words = [w for w in _join_initials(fold(company or "").split()) if w not in _LEGAL_SUFFIXES]
     return " ".join(words)
 
 
@@ -209,7 +213,7 @@ def canonical_job_key(
     so two anonymous postings with the same title are not merged on the title alone.
     """
     folded_title = fold(_TITLE_NOISE.sub(" ", title))
-    folded_company = _company_words(company) if company else ""
+    folded_company = company_words(company) if company else ""
     if location.remote is RemoteMode.REMOTE:
         place = "remote"
     else:

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Final
 
 import attrs
 
+from jobraker_core.jobs.model import company_words
 from jobraker_core.jobs.text import fold
 from jobraker_core.matching.candidate import Evidence, EvidenceSource
 from jobraker_core.matching.phrases import Line, SectionKind, list_items, sections, terms
@@ -153,34 +154,6 @@ _NOT_A_ROLE: Final = frozenset(
         "the role",
     }
 )
-_LEGAL: Final = frozenset(
-    {
-        "inc",
-        "incorporated",
-        "llc",
-        "ltd",
-        "limited",
-        "plc",
-        "corp",
-        "corporation",
-        "co",
-        "company",
-        "gmbh",
-        "ag",
-        "sa",
-        "bv",
-        "nv",
-        "pty",
-        "llp",
-        "lp",
-        "the",
-    }
-)
-
-
-def company_words(company: str | None) -> str:
-    """A company name folded, without legal suffixes ("Acme, Inc." -> "acme")."""
-    return " ".join(w for w in fold(company or "").split() if w not in _LEGAL)
 
 
 def _phrase(item: Line) -> tuple[str, int, int] | None:

@@ -33,9 +33,8 @@ from typing import TYPE_CHECKING, Final
 import attrs
 
 from jobraker_core.errors import InvalidInput
-from jobraker_core.jobs.model import RemoteMode
+from jobraker_core.jobs.model import RemoteMode, company_words
 from jobraker_core.jobs.text import fold
-from jobraker_core.matching.analysis import company_words
 from jobraker_core.matching.skills import Seniority
 
 if TYPE_CHECKING:

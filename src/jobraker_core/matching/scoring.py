@@ -48,9 +48,8 @@ from typing import TYPE_CHECKING, Final
 
 import attrs
 
-from jobraker_core.jobs.model import EmploymentType, RemoteMode
+from jobraker_core.jobs.model import EmploymentType, RemoteMode, company_words
 from jobraker_core.jobs.text import fold
-from jobraker_core.matching.analysis import company_words
 from jobraker_core.matching.candidate import (
     CandidateProfile,
     Evidence,
