@@ -102,11 +102,10 @@ def _machine() -> dict[str, Any]:
     }
 
 
-def _rate_parse_only(feed: Path, settings: Settings) -> tuple[float, int]:
+def _rate_parse_only(feed: Path, container: Any) -> tuple[float, int]:
     """Parse and normalise the feed with no storage: the baseline floor of ingestion."""
     from jobraker_core.jobs.model import JobPosting  # noqa: PLC0415
 
-    container = build_container(settings)
     source = container.job_sources().open(SourceSpec.of("file", {"path": str(feed)}))
     now = datetime.now(UTC)
     started = time.perf_counter()
@@ -318,7 +317,7 @@ def main(argv: list[str] | None = None) -> int:
         endpoints = container.endpoints()
         container.migrate()
         feed = write_feed(workdir / "feed.jsonl", args.jobs)
-        parse_rate, parse_count = _rate_parse_only(feed, settings)
+        parse_rate, parse_count = _rate_parse_only(feed, container)
         print(f"parse-only: {parse_rate:.0f} jobs/s")
         first = _ingest(container, feed)
         print(f"first ingest: {first}")

@@ -26,7 +26,7 @@ from litestar.params import JSONBody, Parameter
 
 from jobraker_adapters.container import Container
 from jobraker_core.accounts.identity import Principal
-from jobraker_core.jobs.model import MAX_QUERY_LENGTH, JobQuery, posted_since
+from jobraker_core.jobs.model import MAX_QUERY_LENGTH, posted_since
 from jobraker_core.matching.candidate import Evidence
 from jobraker_core.matching.explain import ExperienceFit, Match, SkillMatch
 from jobraker_core.matching.feedback import DismissReason, Feedback, FeedbackKind
@@ -447,34 +447,6 @@ def _provider(name: str) -> Provide:
     return Provide(provide, sync_to_thread=False)
 
 
-def _query(  # noqa: PLR0917 - one argument per filter of GET /api/v1/jobs/
-    q: str | None,
-    location: str | None,
-    country: str | None,
-    remote: RemoteFilter | None,
-    salary_min: Decimal | None,
-    salary_max: Decimal | None,
-    currency: str | None,
-    employment_type: EmploymentWire | None,
-    company: str | None,
-    category: str | None,
-    since: datetime | None = None,
-) -> JobQuery:
-    return job_query(
-        q,
-        location,
-        country,
-        remote,
-        salary_min,
-        salary_max,
-        currency,
-        employment_type,
-        company,
-        category,
-        since=since,
-    )
-
-
 # ----------------------------------------------------------------------------- jobs routes
 
 
@@ -511,7 +483,7 @@ def recommendations(  # noqa: PLR0917 - one query parameter per documented filte
     per_page: Annotated[int, Parameter(ge=1)] = DEFAULT_PER_PAGE,
 ) -> MatchListEnvelope:
     """Return one page of the caller's recommendations."""
-    filters = _query(
+    filters = job_query(
         q,
         location,
         country,
@@ -522,7 +494,7 @@ def recommendations(  # noqa: PLR0917 - one query parameter per documented filte
         employment_type,
         company,
         category,
-        posted_since(now, posted_within_days),
+        since=posted_since(now, posted_within_days),
     )
     found = recommend_jobs(
         RecommendQuery(principal.user_id, filters, min_score, clamp_page(page, per_page))
@@ -643,7 +615,7 @@ def saved_search_create(
     create_saved_search: NamedDependency[CreateSavedSearch],
 ) -> SavedSearchEnvelope:
     """Store the search."""
-    query = _query(
+    query = job_query(
         data.q,
         data.location,
         data.country,

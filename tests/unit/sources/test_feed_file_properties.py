@@ -5,7 +5,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from jobraker_adapters.sources.feed_file import FeedFormat, FileJobSource
+from jobraker_adapters.sources.feed_file import FIELDS, FeedFormat, FileJobSource
 from jobraker_core.jobs.model import JobDraft, RejectedRecord
 
 BOM = b"\xef\xbb\xbf"
@@ -33,30 +33,8 @@ JSON_VALUE = st.recursive(
     ),
     max_leaves=10,
 )
-FIELD_NAMES = st.sampled_from(
-    [
-        "source_id",
-        "title",
-        "company",
-        "description",
-        "location",
-        "city",
-        "region",
-        "country",
-        "remote",
-        "salary_min",
-        "salary_max",
-        "salary_currency",
-        "salary_period",
-        "salary_estimated",
-        "employment_type",
-        "category",
-        "posted_at",
-        "url",
-        "apply_url",
-        "other",
-    ]
-)
+# every documented field, plus one the format does not know
+FIELD_NAMES = st.sampled_from([*FIELDS, "other"])
 RECORD = st.dictionaries(FIELD_NAMES, JSON_VALUE, max_size=12)
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
