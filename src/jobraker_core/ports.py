@@ -14,6 +14,8 @@ from jobraker_core.matching.ports import (
     ResumeRepository,
     SavedSearchRepository,
 )
+from jobraker_core.notifications.events import NotificationOutbox
+from jobraker_core.usage import UsageLedger
 
 if TYPE_CHECKING:  # these modules import this one (their use cases take a UnitOfWork)
     from jobraker_core.accounts.oidc import OidcIdentityRepository
@@ -42,6 +44,8 @@ class UnitOfWork(Protocol):
     two_factor: TwoFactorRepository
     oidc_identities: OidcIdentityRepository
     personal_data: PersonalDataStore
+    notifications: NotificationOutbox
+    usage: UsageLedger
 
     def __enter__(self) -> Self:
         """Begin the transaction."""

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
         InMemoryUserRepository,
     )
     from jobraker_adapters.memory.matching import MatchingTables
+    from jobraker_adapters.memory.outbox import OutboxTables
     from jobraker_adapters.memory.profiles import InMemoryProfileRepository
     from jobraker_adapters.memory.twofactor import SecurityTables
     from jobraker_adapters.memory.uow import InMemoryStore
@@ -51,6 +52,7 @@ STORE_FIELDS: Final = {
     "audit": "keep",
     "matching": "erase",
     "security": "erase",
+    "outbox": "erase",
     "commits": "internal",
     "lock": "internal",
 }
@@ -72,6 +74,11 @@ class UnitView(Protocol):
     @property
     def security_tables(self) -> SecurityTables:
         """The unit's security tables."""
+        ...
+
+    @property
+    def outbox_tables(self) -> OutboxTables:
+        """The unit's notification and usage tables."""
         ...
 
 
@@ -142,6 +149,7 @@ class InMemoryPersonalDataStore:
             "audit_events": [
                 e for e in unit.audit.events.values() if user_id in {e.actor_id, e.subject_id}
             ],
+            **unit.outbox_tables.of_user(user_id),
         }
         return tuple(DataSection(name, _records(values)) for name, values in sections.items())
 
@@ -150,6 +158,7 @@ class InMemoryPersonalDataStore:
         unit = self._unit
         counts = [
             ("security", unit.security_tables.forget_user(user_id)),
+            ("outbox", unit.outbox_tables.forget_user(user_id)),
             ("matching", forget_matching(unit.matching_tables, user_id)),
             ("refresh_tokens", _drop(unit.refresh_tokens.tokens, lambda t: t.user_id == user_id)),
             (
@@ -191,6 +200,7 @@ def forget_matching(tables: MatchingTables, user_id: uuid.UUID) -> int:
 def erase_from_store(store: InMemoryStore, user_id: uuid.UUID) -> None:
     """Delete every row of ``user_id`` from the committed store (the audit log excepted)."""
     store.security.forget_user(user_id)
+    store.outbox.forget_user(user_id)
     forget_matching(store.matching, user_id)
     _drop(store.refresh_tokens, lambda token: token.user_id == user_id)
     _drop(store.refresh_families, lambda family: family.user_id == user_id)

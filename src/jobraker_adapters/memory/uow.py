@@ -16,6 +16,7 @@ from jobraker_adapters.memory.accounts import (
 )
 from jobraker_adapters.memory.jobs import InMemoryIngestionRunRepository, InMemoryJobRepository
 from jobraker_adapters.memory.matching import InMemoryMatchingSession, MatchingTables
+from jobraker_adapters.memory.outbox import InMemoryOutboxSession, OutboxTables
 from jobraker_adapters.memory.privacy import InMemoryPersonalDataStore
 from jobraker_adapters.memory.profiles import InMemoryProfileRepository
 from jobraker_adapters.memory.twofactor import InMemorySecuritySession, SecurityTables
@@ -45,6 +46,7 @@ class InMemoryStore:
     audit: dict[uuid.UUID, AuditEvent] = attrs.field(factory=dict)
     matching: MatchingTables = attrs.field(factory=MatchingTables)
     security: SecurityTables = attrs.field(factory=SecurityTables)
+    outbox: OutboxTables = attrs.field(factory=OutboxTables)
     commits: int = 0
     lock: threading.Lock = attrs.field(factory=threading.Lock, init=False, repr=False, eq=False)
 
@@ -83,6 +85,12 @@ class InMemoryUnitOfWork:
             self._matching.repositories()
         )
         self._open_security(InMemorySecuritySession())
+        self._open_outbox(InMemoryOutboxSession())
+
+    def _open_outbox(self, session: InMemoryOutboxSession) -> None:
+        self._outbox = session
+        self.notifications = session.notifications
+        self.usage = session.usage
 
     def _open_security(self, session: InMemorySecuritySession) -> None:
         self._security = session
@@ -94,6 +102,11 @@ class InMemoryUnitOfWork:
     def matching_tables(self) -> MatchingTables:
         """This unit's view of the matching tables."""
         return self._matching.tables
+
+    @property
+    def outbox_tables(self) -> OutboxTables:
+        """This unit's view of the notification and usage tables."""
+        return self._outbox.tables
 
     @property
     def security_tables(self) -> SecurityTables:
@@ -108,7 +121,9 @@ class InMemoryUnitOfWork:
             self._accounts_before = _AccountsSnapshot.of(self._store)
             self._matching = InMemoryMatchingSession(self._store.matching)
             security = InMemorySecuritySession(self._store.security)
+            outbox = InMemoryOutboxSession(self._store.outbox)
         self._open_security(security)
+        self._open_outbox(outbox)
         self.resumes, self.candidates, self.feedback, self.saved_searches = (
             self._matching.repositories()
         )
@@ -147,6 +162,7 @@ class InMemoryUnitOfWork:
             self._matching.repositories()
         )
         self._open_security(InMemorySecuritySession())
+        self._open_outbox(InMemoryOutboxSession())
 
     def commit(self) -> None:
         """Publish this unit's writes to the store, or raise ``Conflict`` and publish nothing."""
@@ -160,6 +176,7 @@ class InMemoryUnitOfWork:
             accounts.check(self._store, self._accounts_before)
             self._matching.check(self._store.matching)
             self._security.check(self._store.security)
+            self._outbox.check(self._store.outbox)
             self._store.jobs.update(jobs)
             self._store.ingestions.update(runs)
             self._store.profiles.update(profiles)
@@ -168,6 +185,7 @@ class InMemoryUnitOfWork:
             accounts.publish(self._store)
             self._matching.publish(self._store.matching)
             self._security.publish(self._store.security)
+            self._outbox.publish(self._store.outbox)
             self.personal_data.publish(self._store)  # erasures last: they remove what was written
             self._store.commits += 1
         self._jobs_before = dict(self.jobs.jobs)

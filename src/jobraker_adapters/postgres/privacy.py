@@ -69,6 +69,8 @@ USER_OWNED_TABLES: Final = (
         "two_factor_challenges", "two_factor_challenges", omit=frozenset({"challenge_hash"})
     ),
     OwnedTable("oidc_identities", "linked_identities"),
+    OwnedTable("notification_events", "notification_events"),
+    OwnedTable("usage_ledger", "usage"),
     OwnedTable(
         "audit_log",
         "audit_events",

@@ -26,6 +26,7 @@ from jobraker_adapters.postgres.matching import (
     PostgresSavedSearchRepository,
 )
 from jobraker_adapters.postgres.oidc import PostgresOidcIdentityRepository
+from jobraker_adapters.postgres.outbox import PostgresNotificationOutbox, PostgresUsageLedger
 from jobraker_adapters.postgres.privacy import PostgresPersonalDataStore
 from jobraker_adapters.postgres.profiles import PostgresProfileRepository
 from jobraker_adapters.postgres.twofactor import PostgresTwoFactorRepository
@@ -46,6 +47,8 @@ if TYPE_CHECKING:
         ResumeRepository,
         SavedSearchRepository,
     )
+    from jobraker_core.notifications.events import NotificationOutbox
+    from jobraker_core.usage import UsageLedger
 
 
 class PostgresUnitOfWork:
@@ -69,6 +72,8 @@ class PostgresUnitOfWork:
     two_factor: TwoFactorRepository
     oidc_identities: OidcIdentityRepository
     personal_data: PersonalDataStore
+    notifications: NotificationOutbox
+    usage: UsageLedger
 
     def __init__(self, pool: Pool) -> None:
         """Prepare a unit on ``pool``; nothing is borrowed before the block is entered."""
@@ -95,6 +100,8 @@ class PostgresUnitOfWork:
         self.two_factor = PostgresTwoFactorRepository(conn)
         self.oidc_identities = PostgresOidcIdentityRepository(conn)
         self.personal_data = PostgresPersonalDataStore(conn)
+        self.notifications = PostgresNotificationOutbox(conn)
+        self.usage = PostgresUsageLedger(conn)
         return self
 
     def __exit__(
@@ -112,6 +119,7 @@ class PostgresUnitOfWork:
         del self.profiles
         del self.resumes, self.candidates, self.feedback, self.saved_searches
         del self.two_factor, self.oidc_identities, self.personal_data
+        del self.notifications, self.usage
         try:
             with suppress(psycopg.Error):  # a broken connection: the pool will discard it
                 conn.rollback()

@@ -1,0 +1,2 @@
+DROP TABLE IF EXISTS usage_ledger;
+DROP TABLE IF EXISTS notification_events;

@@ -1,0 +1,1 @@
+"""Applications: the lifecycle of a person's application to a job, and its submission."""

@@ -1,0 +1,1 @@
+"""The assistant: conversations with a language model that uses the product's own use cases."""

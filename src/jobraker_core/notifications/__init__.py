@@ -1,0 +1,1 @@
+"""Notifications: events worth telling a person about, and their delivery."""
