@@ -35,6 +35,7 @@ from jobraker_core.accounts.identity import Principal
 from jobraker_core.accounts.model import AccessClaims
 from jobraker_core.accounts.use_cases import Authenticated
 from jobraker_core.errors import Forbidden, JobrakerError, Unauthenticated, UpstreamUnavailable
+from jobraker_http.protection import client_address
 
 if TYPE_CHECKING:
     from litestar.connection import ASGIConnection
@@ -140,8 +141,13 @@ async def authenticate_websocket(connection: ASGIConnection[Any, Any, Any, Any])
 
 
 def client_ip(request: Request[Any, Any, Any]) -> str | None:
-    """The address of the peer that sent the request (no proxy headers are trusted)."""
-    return request.client.host if request.client else None
+    """The client's address: the peer, or ``X-Forwarded-For`` as far as trusted proxies vouch.
+
+    The same reading as the rate limits' (``JOBRAKER_TRUSTED_PROXIES``), so login throttling and
+    the audit log see the real client behind a reverse proxy, and nobody else can forge it.
+    """
+    address = client_address(request.scope, _container(request).settings().trusted_proxies)
+    return None if address == "unknown" else address
 
 
 def websocket_subprotocol(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None:

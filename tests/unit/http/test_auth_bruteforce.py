@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import attrs
 from auth_helpers import TEST_PASSWORD, new_email
+from litestar import Request
 
 from jobraker_core.accounts.model import AuditKind
+from jobraker_http.app import create_app
+from jobraker_http.auth import client_ip
 
 LOGIN = "/api/v1/auth/login/"
 ACCOUNT_LIMIT = 5
@@ -91,3 +95,27 @@ def test_one_client_is_locked_after_twenty_failures_across_accounts(anonymous_cl
         e for e in container.uow().store.audit.values() if e.kind is AuditKind.LOGIN_THROTTLED
     ]
     assert len(throttled) == 1
+
+
+def _request_from(app, peer: str, forwarded: str):
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": LOGIN,
+        "query_string": b"",
+        "headers": [(b"x-forwarded-for", forwarded.encode())],
+        "client": (peer, 40000),
+        "litestar_app": app,
+        "app": app,
+        "state": {},
+    }
+    return Request(scope)
+
+
+def test_lockouts_see_the_client_behind_a_trusted_proxy(container):
+    """Behind a trusted proxy, throttling keys on X-Forwarded-For; from anyone else, on the peer."""
+    settings = attrs.evolve(container.settings(), trusted_proxies=("10.0.0.0/8",))
+    container.settings.override(settings)
+    app = create_app(container)
+    assert client_ip(_request_from(app, "10.0.0.2", "198.51.100.7")) == "198.51.100.7"
+    assert client_ip(_request_from(app, "203.0.113.9", "198.51.100.7")) == "203.0.113.9"
