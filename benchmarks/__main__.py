@@ -298,6 +298,9 @@ def _markdown(results: dict[str, Any]) -> str:
         ),
         "",
     ]
+    from benchmarks.vectors import load_results, summary_section  # noqa: PLC0415 - numpy
+
+    lines += [*summary_section(load_results()), ""]
     return "\n".join(lines)
 
 

@@ -185,6 +185,10 @@ Methods:
   ESCO labels by word overlap (Porter stems; stop words and job-advert filler removed; each
   label scored `coverage * sqrt(matched idf)`, so labels the sentence spells out in full come
   first).
+  Human languages (ESCO's "English", "understand spoken Spanish", ...) are ranked here, since
+  this task labels text with ESCO's own vocabulary, where they are skills; the extractor's
+  `extract` leaves them out for matching (they are a profile's languages, not its skills), which
+  does not change these numbers.
 - **Jobraker, aliases only**: only the labels of the skills the sentence names (no fallback).
 - **Jobraker, lexical only**: the word-overlap ranking alone (`rank_esco(..., mentions=False)`).
 - **TF-IDF**: the floor. TF-IDF vectors of the labels (word unigrams of two or more

@@ -32,6 +32,25 @@ OPENAI_MAX_RETRIES: Final = 4
 _NO_KEY: Final = "not-needed"  # compatible servers (Ollama, vLLM) accept any key
 
 
+def openai_client(settings: Settings, *, needed_by: str) -> openai.OpenAI:
+    """An ``openai.OpenAI`` client from ``OPENAI_API_KEY`` / ``OPENAI_BASE_URL``.
+
+    The SDK retries connection errors, 408, 409, 429 and 5xx ``OPENAI_MAX_RETRIES`` times with
+    back-off, honouring ``Retry-After``. ``needed_by`` names the setting that chose OpenAI, for
+    the ``ConfigurationError`` raised when neither a key nor a server is configured.
+    """
+    if not settings.openai_api_key and not settings.openai_base_url:
+        raise ConfigurationError(
+            f"{needed_by} needs OPENAI_API_KEY (or OPENAI_BASE_URL for a compatible server)"
+        )
+    return openai.OpenAI(
+        api_key=settings.openai_api_key or _NO_KEY,
+        base_url=settings.openai_base_url,
+        timeout=settings.http_timeout,
+        max_retries=OPENAI_MAX_RETRIES,
+    )
+
+
 def open_embedder(settings: Settings) -> Iterator[Embedder]:
     """Yield the configured embedder; close its HTTP client (if any) when the generator ends.
 
@@ -39,17 +58,7 @@ def open_embedder(settings: Settings) -> Iterator[Embedder]:
     server, MiniLM at another size).
     """
     if settings.embedder == "openai":
-        if not settings.openai_api_key and not settings.openai_base_url:
-            raise ConfigurationError(
-                "JOBRAKER_EMBEDDER=openai needs OPENAI_API_KEY (or OPENAI_BASE_URL for a "
-                "compatible server)"
-            )
-        client = openai.OpenAI(
-            api_key=settings.openai_api_key or _NO_KEY,
-            base_url=settings.openai_base_url,
-            timeout=settings.http_timeout,
-            max_retries=OPENAI_MAX_RETRIES,
-        )
+        client = openai_client(settings, needed_by="JOBRAKER_EMBEDDER=openai")
         try:
             yield OpenAIEmbedder(
                 client,

@@ -11,6 +11,7 @@ import json
 import os
 import re
 from collections.abc import Mapping
+from decimal import Decimal
 from pathlib import Path
 from typing import Final
 
@@ -20,6 +21,10 @@ from jobraker_core.errors import ConfigurationError, InvalidInput
 from jobraker_core.rate_limits import Rate
 
 DEFAULT_ADZUNA_BASE_URL: Final = "https://api.adzuna.com/v1/api"
+DEFAULT_GREENHOUSE_BASE_URL: Final = "https://boards-api.greenhouse.io"
+DEFAULT_LEVER_BASE_URL: Final = "https://api.lever.co"
+DEFAULT_SKYVERN_BASE_URL: Final = "https://api.skyvern.com"
+DEFAULT_SKYVERN_MAX_STEPS: Final = 40
 
 
 def default_data_dir(env: Mapping[str, str]) -> Path:
@@ -238,6 +243,15 @@ def _public_url(env: Mapping[str, str]) -> str | None:
     return raw or None
 
 
+def _skyvern_base_url(env: Mapping[str, str]) -> str:
+    raw = (env.get("SKYVERN_BASE_URL") or "").strip().rstrip("/")
+    if raw and not re.fullmatch(r"https?://[A-Za-z0-9.\-\[\]:]+(/[^?#]*)?", raw):
+        raise ConfigurationError(
+            f"SKYVERN_BASE_URL must be a URL such as https://api.skyvern.com, not {raw!r}"
+        )
+    return raw or DEFAULT_SKYVERN_BASE_URL
+
+
 EMBEDDERS: Final = ("hash", "openai", "minilm")
 
 
@@ -249,6 +263,67 @@ def _embedder(env: Mapping[str, str]) -> str:
     if chosen not in EMBEDDERS:
         raise ConfigurationError(f"JOBRAKER_EMBEDDER must be one of {', '.join(EMBEDDERS)}")
     return chosen
+
+
+LANGUAGE_MODELS: Final = ("local", "openai")
+DEFAULT_CHAT_MODEL: Final = "gpt-5-mini"
+DEFAULT_LLM_PRICE_INPUT: Final = Decimal("0.25")  # USD per 1M prompt tokens (gpt-5-mini)
+DEFAULT_LLM_PRICE_OUTPUT: Final = Decimal("2.00")  # USD per 1M completion tokens (gpt-5-mini)
+DEFAULT_LLM_MONTHLY_TOKENS: Final = 2_000_000
+DEFAULT_CHAT_RATE: Final = Rate(limit=20, window_seconds=60)
+
+
+def _language_model(env: Mapping[str, str]) -> str:
+    """``JOBRAKER_LLM``, else ``openai`` when ``OPENAI_API_KEY`` is set, else ``local``."""
+    chosen = (env.get("JOBRAKER_LLM") or "").strip().lower()
+    if not chosen:
+        return "openai" if env.get("OPENAI_API_KEY") else "local"
+    if chosen not in LANGUAGE_MODELS:
+        raise ConfigurationError(f"JOBRAKER_LLM must be one of {', '.join(LANGUAGE_MODELS)}")
+    return chosen
+
+
+def _tokens(env: Mapping[str, str], name: str) -> int:
+    value = _int(env, name, DEFAULT_LLM_MONTHLY_TOKENS)
+    if value < 0:
+        raise ConfigurationError(f"{name} must be 0 (no limit) or more, not {value}")
+    return value
+
+
+def _price(env: Mapping[str, str], name: str, default: Decimal) -> Decimal:
+    raw = (env.get(name) or "").strip()
+    if not raw:
+        return default
+    try:
+        value = Decimal(raw)
+    except ArithmeticError:
+        value = Decimal(-1)
+    if not value.is_finite() or value < 0:
+        raise ConfigurationError(f"{name} must be a price in USD such as 0.25, not {raw!r}")
+    return value
+
+
+def _positive(env: Mapping[str, str], name: str, default: int) -> int:
+    value = _int(env, name, default)
+    if value < 1:
+        raise ConfigurationError(f"{name} must be a positive whole number, not {value}")
+    return value
+
+
+def _boards(env: Mapping[str, str], name: str) -> tuple[tuple[str, str | None], ...]:
+    """Comma-separated job boards, each ``short-name`` or ``short-name=Employer Name``."""
+    boards: list[tuple[str, str | None]] = []
+    for item in (env.get(name) or "").split(","):
+        slug, _, display = item.partition("=")
+        slug = slug.strip().lower()
+        if not slug and not display.strip():
+            continue
+        if not re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,99}", slug):
+            raise ConfigurationError(
+                f"{name} must list board short names such as acme or acme=Acme Inc, not {item!r}"
+            )
+        boards.append((slug, display.strip() or None))
+    return tuple(boards)
 
 
 def _optional_int(env: Mapping[str, str], name: str) -> int | None:
@@ -290,6 +365,7 @@ class Settings:
     adzuna_app_key: str | None = None
     adzuna_base_url: str = DEFAULT_ADZUNA_BASE_URL
     http_timeout: float = 20.0
+    http_proxy: str | None = attrs.field(default=None, repr=False)  # may hold credentials
     schedules: tuple[Schedule, ...] = ()
     ingest_retries: int = 3
     # Protection (jobraker_http.protection). Rate limiting is on when the settings come from the
@@ -325,11 +401,77 @@ class Settings:
     # URL for their redirect URIs (None: the URL the request came to).
     oidc_providers: tuple[OidcProviderSettings, ...] = ()
     public_url: str | None = None
+    # Keyless job boards (jobraker_adapters.sources.greenhouse, .lever): (short name, employer
+    # name or None) pairs ingested by `greenhouse` / `lever` sources without a board/company.
+    greenhouse_boards: tuple[tuple[str, str | None], ...] = ()
+    greenhouse_base_url: str = DEFAULT_GREENHOUSE_BASE_URL
+    lever_companies: tuple[tuple[str, str | None], ...] = ()
+    lever_base_url: str = DEFAULT_LEVER_BASE_URL
+    # Operations (jobraker_adapters.metrics, jobraker_http.metrics): /metrics needs this bearer
+    # token when set; with metrics_port it is served on that port only (not on the API's).
+    metrics_token: str | None = attrs.field(default=None, repr=False)
+    metrics_port: int | None = None
+    # Moderation (jobraker_core.moderation): check apply links of new jobs from the worker.
+    link_checks: bool = False
+    # Application submission (jobraker_adapters.submitters): Skyvern when skyvern_api_key is set,
+    # else the dry run. Webhooks signed with skyvern_previous_api_key are still accepted during a
+    # key rotation; skyvern_max_steps caps the (billed) steps of one run.
+    skyvern_api_key: str | None = attrs.field(default=None, repr=False)
+    skyvern_previous_api_key: str | None = attrs.field(default=None, repr=False)
+    skyvern_base_url: str = DEFAULT_SKYVERN_BASE_URL
+    skyvern_max_steps: int = attrs.field(
+        default=DEFAULT_SKYVERN_MAX_STEPS, validator=attrs.validators.ge(1)
+    )
+    # Applications (jobraker_core.applications.submitting): a claim older than this many minutes
+    # without a run is taken for a dead worker's and recovered by looking its attempt up.
+    application_orphan_minutes: int = attrs.field(default=10, validator=attrs.validators.ge(1))
+    # The assistant's language model (jobraker_adapters.llm): "local" (deterministic, no network,
+    # the default) or "openai" (the default when OPENAI_API_KEY is set; any OpenAI-compatible
+    # server through openai_base_url). Prices (USD per 1M tokens) estimate the cost recorded in
+    # the usage ledger; a person may spend llm_monthly_tokens a calendar month (0: no limit) and
+    # send chat_rate messages.
+    llm: str = attrs.field(default="local", validator=attrs.validators.in_(LANGUAGE_MODELS))
+    openai_chat_model: str = DEFAULT_CHAT_MODEL
+    llm_price_input: Decimal = DEFAULT_LLM_PRICE_INPUT
+    llm_price_output: Decimal = DEFAULT_LLM_PRICE_OUTPUT
+    llm_monthly_tokens: int = attrs.field(
+        default=DEFAULT_LLM_MONTHLY_TOKENS, validator=attrs.validators.ge(0)
+    )
+    chat_rate: Rate = DEFAULT_CHAT_RATE
+    llm_timeout: float = 120.0  # seconds; local servers (Ollama, llama.cpp) can be slow
+    # notifications by e-mail over SMTP; no host means e-mail notifications are off
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_user: str | None = None
+    smtp_password: str | None = attrs.field(default=None, repr=False)
+    smtp_from: str = "jobraker@localhost"
+    smtp_starttls: bool = True
 
     @property
     def feeds_dir(self) -> Path:
         """The folder the API may ingest feed files from (API requests cannot name other paths)."""
         return self.data_dir / "feeds"
+
+    @property
+    def skyvern_enabled(self) -> bool:
+        """Whether applications are submitted through Skyvern (else: the dry run)."""
+        return bool(self.skyvern_api_key)
+
+    @property
+    def public_base_url(self) -> str:
+        """The API's public base URL: ``public_url``, else the address it serves on.
+
+        A wildcard listen address (``0.0.0.0``, ``::``) becomes loopback, the only address
+        known to reach it.
+        """
+        if self.public_url:
+            return self.public_url
+        host = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(  # noqa: S104
+            self.host, self.host
+        )
+        if ":" in host and not host.startswith("["):
+            host = f"[{host}]"
+        return f"http://{host}:{self.port}"
 
     @property
     def adzuna_enabled(self) -> bool:
@@ -367,6 +509,7 @@ class Settings:
             adzuna_app_key=env.get("ADZUNA_API_KEY") or env.get("ADZUNA_APP_KEY") or None,
             adzuna_base_url=(env.get("ADZUNA_BASE_URL") or DEFAULT_ADZUNA_BASE_URL).rstrip("/"),
             http_timeout=_float(env, "JOBRAKER_HTTP_TIMEOUT", 20.0),
+            http_proxy=(env.get("JOBRAKER_HTTP_PROXY") or "").strip() or None,
             schedules=_parse_schedules(env.get("JOBRAKER_SCHEDULES")),
             ingest_retries=_int(env, "JOBRAKER_INGEST_RETRIES", 3),
             rate_limit_enabled=_bool(env, "JOBRAKER_RATE_LIMIT_ENABLED", default=True),
@@ -393,6 +536,37 @@ class Settings:
             secret_key_id=env.get("JOBRAKER_SECRET_KEY_ID") or None,
             oidc_providers=_parse_oidc_providers(env.get("JOBRAKER_OIDC_PROVIDERS")),
             public_url=_public_url(env),
+            greenhouse_boards=_boards(env, "JOBRAKER_GREENHOUSE_BOARDS"),
+            greenhouse_base_url=(
+                env.get("JOBRAKER_GREENHOUSE_BASE_URL") or DEFAULT_GREENHOUSE_BASE_URL
+            ).rstrip("/"),
+            lever_companies=_boards(env, "JOBRAKER_LEVER_COMPANIES"),
+            lever_base_url=(env.get("JOBRAKER_LEVER_BASE_URL") or DEFAULT_LEVER_BASE_URL).rstrip(
+                "/"
+            ),
+            metrics_token=env.get("JOBRAKER_METRICS_TOKEN") or None,
+            metrics_port=_optional_int(env, "JOBRAKER_METRICS_PORT"),
+            link_checks=_bool(env, "JOBRAKER_LINK_CHECKS", default=False),
+            skyvern_api_key=(env.get("SKYVERN_API_KEY") or "").strip() or None,
+            skyvern_previous_api_key=(env.get("SKYVERN_PREVIOUS_API_KEY") or "").strip() or None,
+            skyvern_base_url=_skyvern_base_url(env),
+            skyvern_max_steps=_positive(env, "SKYVERN_MAX_STEPS", DEFAULT_SKYVERN_MAX_STEPS),
+            application_orphan_minutes=_positive(env, "JOBRAKER_APPLICATION_ORPHAN_MINUTES", 10),
+            llm=_language_model(env),
+            openai_chat_model=(env.get("OPENAI_CHAT_MODEL") or "").strip() or DEFAULT_CHAT_MODEL,
+            llm_price_input=_price(env, "JOBRAKER_LLM_PRICE_INPUT_PER_1M", DEFAULT_LLM_PRICE_INPUT),
+            llm_price_output=_price(
+                env, "JOBRAKER_LLM_PRICE_OUTPUT_PER_1M", DEFAULT_LLM_PRICE_OUTPUT
+            ),
+            llm_monthly_tokens=_tokens(env, "JOBRAKER_LLM_MONTHLY_TOKENS"),
+            chat_rate=_rate(env, "JOBRAKER_CHAT_RATE_LIMIT", DEFAULT_CHAT_RATE),
+            llm_timeout=_float(env, "JOBRAKER_LLM_TIMEOUT", 120.0),
+            smtp_host=(env.get("JOBRAKER_SMTP_HOST") or "").strip() or None,
+            smtp_port=_int(env, "JOBRAKER_SMTP_PORT", 587),
+            smtp_user=env.get("JOBRAKER_SMTP_USER") or None,
+            smtp_password=env.get("JOBRAKER_SMTP_PASSWORD") or None,
+            smtp_from=(env.get("JOBRAKER_SMTP_FROM") or "").strip() or "jobraker@localhost",
+            smtp_starttls=_bool(env, "JOBRAKER_SMTP_STARTTLS", default=True),
         )
 
     @classmethod

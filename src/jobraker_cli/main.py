@@ -9,6 +9,8 @@
     jobraker ingest file PATH [--source NAME] [--data-dir DIR]       ingest a feed file
     jobraker ingest demo [--data-dir DIR]                            ingest the shipped demo corpus
     jobraker ingest adzuna --country gb --what "python developer" [--where W] [--pages N]
+    jobraker ingest greenhouse [--board NAME]   Greenhouse boards (default: the configured ones)
+    jobraker ingest lever [--company NAME]      Lever postings (default: the configured ones)
     jobraker admin create --email E [--role admin|user] [--password-stdin]   make an account
 
 Every command uses ``DATABASE_URL`` / ``REDIS_URL`` when they are set, and otherwise the embedded
@@ -51,12 +53,13 @@ from jobraker_core.jobs.ingestion import IngestionRun, SourceSpec
 from jobraker_core.jobs.use_cases import RunIngestion
 from jobraker_core.pagination import MAX_PER_PAGE, PageRequest
 from jobraker_workers.errors import mark_run_failed
+from jobraker_workers.tasks import follow_up_ingestion
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
     from types import FrameType
 
-__all__ = ["build_parser", "main"]
+__all__ = ["build_parser", "main", "seed_demo"]
 
 API_FACTORY: Final = "jobraker_http.asgi:app"
 DEMO_SOURCE: Final = "demo"
@@ -166,6 +169,16 @@ def build_parser() -> argparse.ArgumentParser:
     adzuna.add_argument("--where", default=None, help="place, e.g. London")
     adzuna.add_argument("--pages", type=_positive, default=None, help="result pages to fetch")
     _add_data_dir(adzuna)
+    greenhouse = sources.add_parser("greenhouse", help="Greenhouse job boards (keyless)")
+    greenhouse.add_argument(
+        "--board", default=None, help="a board's short name (default: JOBRAKER_GREENHOUSE_BOARDS)"
+    )
+    _add_data_dir(greenhouse)
+    lever = sources.add_parser("lever", help="Lever postings (keyless)")
+    lever.add_argument(
+        "--company", default=None, help="a company's short name (default: JOBRAKER_LEVER_COMPANIES)"
+    )
+    _add_data_dir(lever)
 
     admin = commands.add_parser("admin", help="manage accounts from the server")
     actions = admin.add_subparsers(dest="action", required=True, metavar="ACTION")
@@ -204,6 +217,10 @@ def source_spec(args: argparse.Namespace) -> SourceSpec:
                 "pages": str(args.pages) if args.pages is not None else None,
             },
         )
+    if args.source == "greenhouse":
+        return SourceSpec.of("greenhouse", {"board": args.board})
+    if args.source == "lever":
+        return SourceSpec.of("lever", {"company": args.company})
     return SourceSpec(DEMO_SOURCE)
 
 
@@ -324,7 +341,31 @@ def cmd_ingest(args: argparse.Namespace, build: Builder = build_container) -> in
         seconds = time.monotonic() - started
         print(f"Done in {seconds:.1f} s: {_describe_counts(run)}")
         _print_rejections(run)
+        _follow_up(container, run)
     return 0
+
+
+def _follow_up(container: Container, run: IngestionRun) -> None:
+    """Take the steps the worker takes after its ingestions, in this process, and say so.
+
+    Moderation flags, market facts (salary insight, trends), embeddings and saved-search hits
+    are all there when the command returns; a step that fails only warns.
+    """
+    done = follow_up_ingestion(container, str(run.id), run.counts, now=True)
+    for step, outcome in done.items():
+        if not isinstance(outcome, dict):
+            continue
+        if "error" in outcome:
+            name = step.replace("_", " ").capitalize()
+            print(f"{name} skipped: {outcome['error']}", file=sys.stderr)
+        elif step == "moderation" and outcome.get("flagged"):
+            print(f"Moderation: {outcome['flagged']} job(s) flagged for review")
+        elif step == "market":
+            print(f"Market: {outcome['analysed']} job(s) analysed for salary insight and trends")
+        elif step == "embedding":
+            print(f"Embeddings: {outcome.get('embedded', 0)} job(s) embedded")
+        elif step == "saved_searches" and outcome.get("new_hits"):
+            print(f"Saved searches: {outcome['new_hits']} new match(es)")
 
 
 def _read_run(container: Container, run_id: uuid.UUID) -> IngestionRun | None:
@@ -528,14 +569,21 @@ def _needs_seed(container: Container) -> bool:
             page_number += 1
 
 
-def _seed(container: Container) -> None:
+def seed_demo(container: Container) -> IngestionRun | None:
+    """Load the demo corpus and take the worker's after-ingestion steps; return the run.
+
+    So the first ``jobraker up`` serves moderated jobs with their market facts and vectors.
+    A failure is printed and None returned: the product still starts, without demo jobs.
+    """
     print("First start: loading the demo jobs ...", flush=True)
     try:
         run = run_ingestion_now(container, SourceSpec(DEMO_SOURCE))
     except JobrakerError as error:
         print(f"Could not load the demo jobs: {error.message}", file=sys.stderr)
-        return
+        return None
     print(f"Loaded the demo jobs: {_describe_counts(run)}", flush=True)
+    _follow_up(container, run)
+    return run
 
 
 def _public_host(host: str) -> str:
@@ -605,7 +653,7 @@ def cmd_up(args: argparse.Namespace, build: Builder = build_container) -> int:
         container.migrate()
         supervisor.check()
         if not args.no_seed and _needs_seed(container):
-            _seed(container)
+            seed_demo(container)
         supervisor.check()
         env = dict(os.environ, PYTHONUNBUFFERED="1")
         children.append(

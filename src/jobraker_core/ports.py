@@ -7,6 +7,14 @@ from typing import TYPE_CHECKING, Protocol, Self
 
 from jobraker_core.accounts.ports import AuditLog, RefreshTokenRepository, UserRepository
 from jobraker_core.accounts.profile import ProfileRepository
+from jobraker_core.applications.ports import (
+    ApplicationRepository,
+    ApplicationSettingsRepository,
+    SiteBreakerRepository,
+    TaskOutbox,
+)
+from jobraker_core.assistant.ports import ConversationRepository
+from jobraker_core.documents.ports import DocumentRepository
 from jobraker_core.jobs.ports import IngestionRunRepository, JobRepository
 from jobraker_core.matching.ports import (
     CandidateProfileRepository,
@@ -14,7 +22,13 @@ from jobraker_core.matching.ports import (
     ResumeRepository,
     SavedSearchRepository,
 )
+from jobraker_core.moderation.ports import ModerationRepository
 from jobraker_core.notifications.events import NotificationOutbox
+from jobraker_core.notifications.ports import (
+    DeliveryLog,
+    NotificationInbox,
+    NotificationPreferencesRepository,
+)
 from jobraker_core.usage import UsageLedger
 
 if TYPE_CHECKING:  # these modules import this one (their use cases take a UnitOfWork)
@@ -46,6 +60,16 @@ class UnitOfWork(Protocol):
     personal_data: PersonalDataStore
     notifications: NotificationOutbox
     usage: UsageLedger
+    documents: DocumentRepository
+    moderation: ModerationRepository
+    applications: ApplicationRepository
+    application_settings: ApplicationSettingsRepository
+    site_breakers: SiteBreakerRepository
+    task_outbox: TaskOutbox
+    conversations: ConversationRepository
+    notification_preferences: NotificationPreferencesRepository
+    inbox: NotificationInbox
+    deliveries: DeliveryLog
 
     def __enter__(self) -> Self:
         """Begin the transaction."""

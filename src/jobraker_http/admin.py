@@ -56,6 +56,9 @@ AuditKindWire = Literal[
     "data_exported",
     "account_erased",
     "secrets_rotated",
+    "webhook_signature_rejected",
+    "job_flag_confirmed",
+    "job_flag_dismissed",
 ]
 
 

@@ -29,14 +29,26 @@ from jobraker_core.jobs.use_cases import (
 )
 from jobraker_http.accounts import auth_router, me_router
 from jobraker_http.admin import admin_router
+from jobraker_http.applications import application_jobs_router, applications_router
 from jobraker_http.auth import provide_access_claims, provide_principal
+from jobraker_http.chat import chat_router, chat_socket
 from jobraker_http.docs import declare_bearer_security, docs_assets_router, openapi_config
+from jobraker_http.documents import documents_router
 from jobraker_http.errors import EXCEPTION_HANDLERS
 from jobraker_http.health import ReadinessFactory, health, ready
+from jobraker_http.idempotency import IdempotencyMiddleware
 from jobraker_http.ingestions import ingestions_router
 from jobraker_http.jobs import jobs_router
+from jobraker_http.market import market_router
 from jobraker_http.matching import matching_jobs_router, matching_users_router
+from jobraker_http.metrics import MetricsMiddleware, metrics_endpoint, serve_on_port
 from jobraker_http.middleware import RequestContextMiddleware
+from jobraker_http.moderation import moderation_router
+from jobraker_http.notifications import (
+    notification_channels,
+    notifications_router,
+    notifications_socket,
+)
 from jobraker_http.oidc import oidc_router
 from jobraker_http.privacy import privacy_router
 from jobraker_http.profile import profile_router
@@ -49,6 +61,7 @@ from jobraker_http.protection import (
 from jobraker_http.resumes import resumes_router
 from jobraker_http.search import search_router
 from jobraker_http.twofactor import two_factor_router
+from jobraker_http.webhooks import webhooks_router
 
 API_PREFIX: Final = "/api/v1"
 
@@ -163,24 +176,50 @@ def create_app(container: Container) -> Litestar:
             oidc_router(),
             privacy_router(),
             admin_router(),
+            moderation_router(),
             profile_router(),
             matching_jobs_router(),
             matching_users_router(),
             resumes_router(),
+            application_jobs_router(),
+            applications_router(),
+            webhooks_router(),
+            documents_router(),
+            notifications_router(),
+            market_router(),
+            chat_router(),
         ],
     )
     settings = container.settings()
     rate_limits = RateLimitPolicy(container)
+    metrics = container.process_metrics()  # this process's Prometheus registry (/metrics)
+
+    async def _serve_metrics(_app: Litestar) -> None:
+        if settings.metrics_port is not None:
+            await sync_to_thread(serve_on_port, metrics, settings.host, settings.metrics_port)
+
     app = Litestar(
-        route_handlers=[api, health, ready, docs_assets_router()],
+        route_handlers=[
+            api,
+            health,
+            ready,
+            docs_assets_router(),
+            notifications_socket,
+            chat_socket,
+        ],
+        plugins=[notification_channels(container)],
         dependencies=DEPENDENCIES,
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=openapi_config(),
-        on_startup=[_start],
+        on_startup=[_start, _serve_metrics],
         on_shutdown=[rate_limits.aclose, _stop],
-        state=State({"container": container}),
+        state=State({"container": container, "metrics": metrics}),
         request_max_body_size=settings.max_body_bytes,
-        middleware=[DefineMiddleware(RateLimitMiddleware, policy=rate_limits)],
+        # rate limits first; Idempotency-Key only on routes with opt={"idempotency": True}
+        middleware=[
+            DefineMiddleware(RateLimitMiddleware, policy=rate_limits),
+            IdempotencyMiddleware,
+        ],
         cors_config=cors_config(settings),
         logging_config=None,
         debug=False,
@@ -191,4 +230,7 @@ def create_app(container: Container) -> Litestar:
     app.asgi_handler = RequestContextMiddleware(
         SecurityHeadersMiddleware(app.asgi_handler, settings)
     )
+    # Prometheus: /metrics at the root; every request counted and timed by its route template
+    app.register(metrics_endpoint)
+    app.asgi_handler = MetricsMiddleware(app.asgi_handler, metrics)
     return app

@@ -394,6 +394,11 @@ class SalaryRangeOut(msgspec.Struct, kw_only=True):
     low: Number
     high: Number
     median: Number
+    p25: Number | None = None
+    p75: Number | None = None
+    estimated_jobs: Annotated[
+        int, msgspec.Meta(description="of `jobs`, how many give an estimated salary")
+    ] = 0
 
 
 class CareerInsightOut(msgspec.Struct, kw_only=True):
@@ -427,6 +432,9 @@ def insight_to_wire(insight: CareerInsight) -> CareerInsightOut:
                 low=number(s.low) or 0,
                 high=number(s.high) or 0,
                 median=number(s.median) or 0,
+                p25=number(s.p25),
+                p75=number(s.p75),
+                estimated_jobs=s.estimated,
             )
             for s in insight.salaries
         ],

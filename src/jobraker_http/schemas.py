@@ -130,7 +130,7 @@ class IngestionOut(msgspec.Struct, kw_only=True):
     error: str | None
 
 
-API_SOURCES: Final = ("demo", "feed", "adzuna")
+API_SOURCES: Final = ("demo", "feed", "adzuna", "greenhouse", "lever")
 
 ParamValue = str | int | float | bool
 
@@ -144,7 +144,9 @@ class StartIngestionIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True)
             min_length=1,
             max_length=50,
             description="demo (the shipped demo feed), feed (a file in the server's feeds folder, "
-            "param `name`) or adzuna (params `country`, `what`, `where`, `pages`)",
+            "param `name`), adzuna (params `country`, `what`, `where`, `pages`), greenhouse "
+            "(param `board`, else the configured boards) or lever (param `company`, else the "
+            "configured companies)",
             examples=["adzuna"],
         ),
     ]

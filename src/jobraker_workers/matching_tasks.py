@@ -13,6 +13,7 @@ import structlog
 
 from jobraker_adapters.container import Container, Settings, build_container
 from jobraker_core.errors import JobrakerError
+from jobraker_workers.notification_tasks import queue_dispatch
 
 if TYPE_CHECKING:
     from jobraker_core.jobs.ingestion import IngestionCounts
@@ -47,6 +48,8 @@ def execute_saved_search_refresh(container: Container, run_id: str) -> dict[str,
         "new_hits": outcome.new_hits,
     }
     log.info("saved_searches.finished", **result)
+    if outcome.new_hits:  # deliver the NEW_MATCH events of the new hits now, not next minute
+        queue_dispatch(container, f"saved-searches-{run_id}")
     return result
 
 

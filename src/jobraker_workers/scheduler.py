@@ -31,7 +31,7 @@ from jobraker_core.jobs.ingestion import IngestionRun, SourceSpec
 from jobraker_core.jobs.use_cases import QueueIngestion, StartIngestion
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
 
     from jobraker_adapters.settings import Schedule
     from jobraker_core.clock import Clock
@@ -89,20 +89,37 @@ class ScheduleTicker:
     """A daemon thread that enqueues the schedule task once a minute, on the minute.
 
     ``tick`` does one enqueue (the thread calls it at start and at every minute boundary); a
-    failed enqueue (Redis down) is logged and the next minute tries again.
+    failed enqueue (Redis down) is logged and the next minute tries again. ``periodic`` names
+    more (task, job id) pairs to enqueue at a minute (the notification dispatch, the digests:
+    ``jobraker_workers.notification_tasks.scheduled_tasks``); ``ingestions=False`` leaves the
+    schedule task out (no schedules configured).
     """
 
-    def __init__(self, queue: TaskQueue, clock: Clock) -> None:
+    def __init__(
+        self,
+        queue: TaskQueue,
+        clock: Clock,
+        *,
+        periodic: Callable[[int], Sequence[tuple[str, str]]] | None = None,
+        ingestions: bool = True,
+    ) -> None:
         """Tick onto ``queue`` by ``clock``; call ``start`` to begin."""
         self._queue = queue
         self._clock = clock
+        self._periodic = periodic
+        self._ingestions = ingestions
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
     def tick(self) -> str | None:
         """Enqueue the schedule task for the current minute; return its job id (None on error)."""
-        job_id = f"schedule-ingestions-{minutes_since_epoch(self._clock.now())}"
+        minute = minutes_since_epoch(self._clock.now())
+        job_id = f"schedule-ingestions-{minute}"
         try:
+            for task, periodic_id in self._periodic(minute) if self._periodic else ():
+                self._queue.enqueue(task, periodic_id, job_id=periodic_id)
+            if not self._ingestions:
+                return None
             self._queue.enqueue(SCHEDULE_TASK, job_id=job_id)
         except JobrakerError as error:
             log.warning("schedule.tick_failed", error=error.message)

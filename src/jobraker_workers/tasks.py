@@ -21,7 +21,12 @@ from jobraker_adapters.container import Container, Settings, build_container
 from jobraker_core.errors import JobrakerError
 from jobraker_core.jobs.use_cases import RunIngestion
 from jobraker_workers.errors import Verdict, settle_ingestion_failure
-from jobraker_workers.matching_tasks import queue_saved_search_refresh
+from jobraker_workers.matching_tasks import (
+    execute_saved_search_refresh,
+    queue_saved_search_refresh,
+)
+from jobraker_workers.moderation_tasks import execute_moderation, queue_moderation
+from jobraker_workers.notification_tasks import execute_after_ingestion, queue_after_ingestion
 from jobraker_workers.scheduler import queue_due_ingestions
 
 if TYPE_CHECKING:
@@ -33,11 +38,14 @@ if TYPE_CHECKING:
     from jobraker_core.ports import UnitOfWork, UnitOfWorkFactory
 
 __all__ = [
+    "FOLLOW_UPS",
+    "FollowUp",
     "counts_as_dict",
     "embed_jobs",
     "execute_embedding",
     "execute_ingestion",
     "execute_schedules",
+    "follow_up_ingestion",
     "run_ingestion",
     "schedule_ingestions",
 ]
@@ -112,8 +120,7 @@ def execute_ingestion(container: Container, run_id: str) -> dict[str, object] | 
     result: dict[str, object] = {"run_id": run_id, "status": run.status.value}
     result.update(counts_as_dict(run.counts))
     log.info("ingestion.succeeded", **result)
-    _queue_embedding(container, run_id, run.counts)
-    queue_saved_search_refresh(container, run_id, run.counts)
+    follow_up_ingestion(container, run_id, run.counts)
     return result
 
 
@@ -138,6 +145,65 @@ def execute_embedding(container: Container, key: str) -> dict[str, object]:
     result: dict[str, object] = {"key": key, **attrs.asdict(counts)}
     log.info("embedding.finished", **result)
     return result
+
+
+@attrs.frozen
+class FollowUp:
+    """A step the product takes after every successful ingestion run.
+
+    ``wanted`` says whether a run with these counts needs it; ``queue`` hands it to a worker
+    (guarded the same way); ``execute`` does it in this process and returns what it did.
+    """
+
+    name: str
+    wanted: Callable[[IngestionCounts], bool]
+    queue: Callable[[Container, str, IngestionCounts], None]
+    execute: Callable[[Container, str], object]
+
+
+def _stored(counts: IngestionCounts) -> bool:
+    return counts.new + counts.updated > 0
+
+
+# In the order they run in one process: flags first (so flagged jobs are hidden from the start),
+# then the market facts (salary insight, trends, strong-match events), vectors, saved searches.
+FOLLOW_UPS: tuple[FollowUp, ...] = (
+    FollowUp("moderation", lambda counts: counts.fetched > 0, queue_moderation, execute_moderation),
+    FollowUp("market", _stored, queue_after_ingestion, execute_after_ingestion),
+    FollowUp("embedding", _stored, _queue_embedding, execute_embedding),
+    FollowUp(
+        "saved_searches",
+        lambda counts: counts.new > 0,
+        queue_saved_search_refresh,
+        execute_saved_search_refresh,
+    ),
+)
+
+
+def follow_up_ingestion(
+    container: Container, run_id: str, counts: IngestionCounts, *, now: bool = False
+) -> dict[str, object]:
+    """Take the steps that follow ingestion run ``run_id``: queue them, or (``now``) run them.
+
+    The worker queues them after each run; ``jobraker ingest`` and the first-start seeding of
+    ``jobraker up`` run them in their own process, so the jobs are moderated, analysed for the
+    market, embedded and matched to saved searches before the command returns. A step that
+    fails in this process is logged and reported as ``{"error": ...}``; the others still run.
+    Returns what each step that ran did (empty when queued).
+    """
+    done: dict[str, object] = {}
+    for step in FOLLOW_UPS:
+        if not step.wanted(counts):
+            continue
+        if not now:
+            step.queue(container, run_id, counts)
+            continue
+        try:
+            done[step.name] = step.execute(container, run_id)
+        except JobrakerError as error:
+            log.warning("follow_up.failed", step=step.name, run_id=run_id, error=error.message)
+            done[step.name] = {"error": error.message}
+    return done
 
 
 def embed_jobs(key: str) -> dict[str, object]:

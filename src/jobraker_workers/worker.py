@@ -3,8 +3,9 @@
 RQ's scheduler (``with_scheduler=True``, a forked process, one active per queue) moves delayed
 jobs and retries waiting out their back-off into the queue; without it a retried ingestion would
 never run again. The ``ScheduleTicker`` thread enqueues the scheduled-ingestion tick once a
-minute when ``JOBRAKER_SCHEDULES`` is set (see ``jobraker_workers.scheduler`` for why it is not
-RQ's cron).
+minute when ``JOBRAKER_SCHEDULES`` is set, and the notification dispatch (every minute) and
+digests (every quarter hour) always (see ``jobraker_workers.scheduler`` for why it is not RQ's
+cron).
 
 Jobs are JSON (``rq.serializers.JSONSerializer``), the same serializer the ``TaskQueue`` adapter
 writes with; a pickled job on this queue fails to deserialize instead of running.
@@ -18,6 +19,9 @@ from rq import Queue, Worker
 from rq.serializers import JSONSerializer
 
 from jobraker_adapters.container import Settings, build_container
+from jobraker_workers.application_tasks import with_application_tasks
+from jobraker_workers.instrumentation import measured
+from jobraker_workers.notification_tasks import scheduled_tasks
 from jobraker_workers.scheduler import ScheduleTicker
 
 if TYPE_CHECKING:
@@ -48,9 +52,14 @@ def run_worker(
     try:
         connection = container.redis()
         queue = Queue(settings.queue_name, connection=connection, serializer=JOB_SERIALIZER)
-        worker = worker_class([queue], connection=connection, serializer=JOB_SERIALIZER)
-        if with_scheduler and settings.schedules and not burst:
-            ticker = ScheduleTicker(container.task_queue(), container.clock())
+        worker = measured(worker_class)([queue], connection=connection, serializer=JOB_SERIALIZER)
+        if with_scheduler and not burst:
+            ticker = ScheduleTicker(
+                container.task_queue(),
+                container.clock(),
+                periodic=with_application_tasks(scheduled_tasks),
+                ingestions=bool(settings.schedules),
+            )
             ticker.start()
         return bool(
             worker.work(

@@ -153,6 +153,33 @@ class TestSaveAndRead:
             }
             assert uow.jobs.by_keys([]) == {}
 
+    def test_get_many_reads_jobs_in_the_order_asked(self, uow_factory: UnitOfWorkFactory) -> None:
+        """get_many gives the postings in the order of the ids, each once, unknown ids left out."""
+        first, second, third = make_job("A"), make_job("B"), make_job("C")
+        store(uow_factory, first, second, third)
+
+        with uow_factory() as uow:
+            asked = [third.id, uuid.uuid4(), first.id, third.id]
+            assert uow.jobs.get_many(asked) == [third, first]
+            assert uow.jobs.get_many([]) == []
+            assert uow.jobs.get_many([uuid.uuid4()]) == []
+
+    def test_get_many_reads_every_field_like_get(self, uow_factory: UnitOfWorkFactory) -> None:
+        """A posting read in bulk equals the same posting read alone, source refs included."""
+        job = make_job(
+            "Data Engineer",
+            country="GB",
+            pay=salary(50000, 60000, "GBP", SalaryPeriod.YEAR),
+            also_seen_at=(SourceRef("adzuna", "9", "https://adzuna.example/9"),),
+        )
+        others = [make_job(f"Other {n}") for n in range(30)]
+        store(uow_factory, job, *others)
+
+        with uow_factory() as uow:
+            bulk = uow.jobs.get_many([o.id for o in others] + [job.id])
+            assert bulk[-1] == uow.jobs.get(job.id) == job
+            assert bulk[:-1] == others
+
 
 class TestConflicts:
     """A key or a source ref belongs to one posting only."""

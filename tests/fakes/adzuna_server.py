@@ -215,7 +215,7 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib signature
         del format, args
 
-    def do_GET(self) -> None:
+    def do_GET(self) -> None:  # noqa: PLR0911 - one return per answer
         state = self.server.state
         parts = urlsplit(self.path)
         query = {k: v[-1] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
@@ -225,6 +225,13 @@ class _Handler(BaseHTTPRequestHandler):
         if fault is not None and self._misbehave(fault):
             return
         segments = parts.path.strip("/").split("/")
+        if (
+            len(segments) == 5  # /v1/api/jobs/{country}/{histogram|history}
+            and segments[:3] == ["v1", "api", "jobs"]
+            and segments[4] in {"histogram", "history"}
+        ):
+            self._salary_data(state, segments[3], segments[4], query)
+            return
         if len(segments) != 6 or segments[:3] != ["v1", "api", "jobs"] or segments[4] != "search":
             self._json(404, {"exception": "NOT_FOUND", "display": "No such endpoint", "doc": ""})
             return
@@ -285,6 +292,42 @@ class _Handler(BaseHTTPRequestHandler):
                 "results": chunk,
             },
         )
+
+    def _salary_data(self, state: _State, country: str, kind: str, query: dict[str, str]) -> None:
+        """§1.5: the salary histogram or monthly history of the jobs matching ``what``.
+
+        Buckets are 10,000 wide (key = lower bound, count as a string, as Adzuna's example);
+        history averages each job's salary midpoint by the month it was created, over the last
+        ``months`` months. Keys come in descending order (Adzuna's order is not guaranteed).
+        """
+        if query.get("app_id") != state.app_id or query.get("app_key") != state.app_key:
+            failure = {"exception": "AUTH_FAIL", "display": "Authorisation failed", "doc": ""}
+            self._json(401, failure)
+            return
+        if country not in COUNTRIES:
+            self._json(400, {"exception": "UNSUPPORTED_COUNTRY", "display": country, "doc": ""})
+            return
+        found = _search(state, country, {"what": query.get("what", "")})
+        paid = [j for j in found if "salary_min" in j]
+        if kind == "histogram":
+            counts: dict[int, int] = {}
+            for job in paid:
+                lower = int((job["salary_min"] + job["salary_max"]) / 2) // 10_000 * 10_000
+                counts[lower] = counts.get(lower, 0) + 1
+            histogram = {str(k): str(v) for k, v in sorted(counts.items(), reverse=True)}
+            self._json(
+                200, {"__CLASS__": "Adzuna::API::Response::SalaryHistogram", "histogram": histogram}
+            )
+            return
+        months = int(query.get("months", "12"))
+        oldest = (state.now - timedelta(days=31 * months)).strftime("%Y-%m")
+        by_month: dict[str, list[float]] = {}
+        for job in paid:
+            month = job["created"][:7]
+            if month >= oldest:
+                by_month.setdefault(month, []).append((job["salary_min"] + job["salary_max"]) / 2)
+        history = {m: round(sum(v) / len(v), 2) for m, v in sorted(by_month.items(), reverse=True)}
+        self._json(200, {"__CLASS__": "Adzuna::API::Response::HistoricalSalary", "month": history})
 
     def _misbehave(self, fault: Fault) -> bool:
         """Answer with the fault; return True when the response is complete."""

@@ -17,6 +17,17 @@ little-endian float32, as OpenAI does; anything else returns JSON floats. The li
 OpenAI states them: 2,048 inputs, 8,192 tokens an input, 300,000 tokens a request (tokens counted
 here as characters / 4, the usual rule of thumb for English).
 
+Chat completions (``POST /v1/chat/completions``, reference §3.6) answer from a script: queue
+replies with ``server.script_chat(content=..., tool_calls=[("name", '{"json": "args"}')])``; each
+request takes the next one (with none queued, the reply echoes the last user message). With
+``"stream": true`` the reply is sent as server-sent events the way OpenAI does: a role chunk, the
+content in small pieces, each tool call as a first delta with its id and name and then fragments of
+its arguments (concatenated by ``index``), a final chunk with ``finish_reason``, a usage chunk with
+empty ``choices`` when ``stream_options.include_usage`` is set, and ``data: [DONE]``.
+``broken_stream_next()`` cuts a stream short with a chunk that is not JSON; ``stream_error_next()``
+sends an ``{"error": ...}`` event in the middle of a stream. Requests are checked like OpenAI does:
+a model, messages with known roles, every tool message answering an earlier tool call.
+
 Use it as a context manager::
 
     with FakeOpenAIServer() as server:
@@ -83,6 +94,16 @@ class Reply:
 Route = Callable[[RecordedRequest], Reply]
 
 
+@dataclass(frozen=True)
+class ScriptedChat:
+    """A chat completion the fake will answer: text and/or tool calls ``(name, arguments)``."""
+
+    content: str | None
+    tool_calls: tuple[tuple[str, str], ...]
+    finish_reason: str | None = None
+    usage: tuple[int, int] | None = None
+
+
 def error_reply(
     status: int,
     message: str,
@@ -132,12 +153,18 @@ class FakeOpenAIServer:
         """``models`` maps each served embedding model to its native dimensions."""
         self.api_key = api_key
         self.models: dict[str, int] = dict(NATIVE_DIMENSIONS if models is None else models)
-        self.routes: dict[tuple[str, str], Route] = {("POST", "/v1/embeddings"): self._embeddings}
+        self.routes: dict[tuple[str, str], Route] = {
+            ("POST", "/v1/embeddings"): self._embeddings,
+            ("POST", "/v1/chat/completions"): self._chat_completions,
+        }
+        self._chat_script: deque[ScriptedChat] = deque()
+        self._stream_faults: deque[str] = deque()
         self.requests: list[RecordedRequest] = []
         self._faults: deque[Reply] = deque()
         self._lock = threading.Lock()
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        self._chat_counter = 0
 
     # ------------------------------------------------------------------ lifecycle
     def start(self) -> Self:
@@ -226,10 +253,109 @@ class FakeOpenAIServer:
             self._faults.extend([reply] * times)
 
     def reset(self) -> None:
-        """Forget the recorded requests and drop the faults not yet served."""
+        """Forget the recorded requests and drop the faults and scripted replies not yet served."""
         with self._lock:
             self.requests.clear()
             self._faults.clear()
+            self._chat_script.clear()
+            self._stream_faults.clear()
+
+    # ------------------------------------------------------------------ scripting chat
+    def script_chat(
+        self,
+        content: str | None = None,
+        *,
+        tool_calls: list[tuple[str, str]] | None = None,
+        finish_reason: str | None = None,
+        usage: tuple[int, int] | None = None,
+    ) -> None:
+        """Queue the reply of a later chat completion: text, tool calls ``(name, arguments)``."""
+        with self._lock:
+            self._chat_script.append(
+                ScriptedChat(content, tuple(tool_calls or ()), finish_reason, usage)
+            )
+
+    def broken_stream_next(self) -> None:
+        """Cut the next streamed chat completion short with a chunk that is not JSON."""
+        with self._lock:
+            self._stream_faults.append("broken")
+
+    def stream_error_next(self) -> None:
+        """Send an ``{"error": ...}`` event in the middle of the next streamed chat completion."""
+        with self._lock:
+            self._stream_faults.append("error")
+
+    def _chat_completions(self, request: RecordedRequest) -> Reply:
+        body = request.body
+        problem = _chat_problem(body)
+        if problem is not None:
+            return problem
+        with self._lock:
+            scripted = self._chat_script.popleft() if self._chat_script else None
+            fault = (
+                self._stream_faults.popleft()
+                if body.get("stream") and self._stream_faults
+                else None
+            )
+        if scripted is None:
+            last = next(
+                (m.get("content") for m in reversed(body["messages"]) if m.get("role") == "user"),
+                "",
+            )
+            scripted = ScriptedChat(f"You said: {last}", ())
+        model = body["model"]
+        prompt = _tokens(json.dumps(body["messages"]))
+        completion_tokens = _tokens(
+            (scripted.content or "") + "".join(name + args for name, args in scripted.tool_calls)
+        )
+        usage = scripted.usage or (prompt, completion_tokens)
+        finish = scripted.finish_reason or ("tool_calls" if scripted.tool_calls else "stop")
+        self._chat_counter += 1
+        ident = f"chatcmpl-fake{self._chat_counter}"
+        calls = [
+            {
+                "id": f"call_fake{self._chat_counter}_{i}",
+                "type": "function",
+                "function": {"name": name, "arguments": args},
+            }
+            for i, (name, args) in enumerate(scripted.tool_calls)
+        ]
+        if body.get("stream"):
+            include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
+            return _chat_stream(
+                ident,
+                model,
+                scripted.content,
+                calls,
+                finish,
+                usage if include_usage else None,
+                fault,
+            )
+        message: dict[str, Any] = {
+            "role": "assistant",
+            "content": scripted.content,
+            "refusal": None,
+        }
+        if calls:
+            message["tool_calls"] = calls
+        return Reply.json(
+            200,
+            {
+                "id": ident,
+                "object": "chat.completion",
+                "created": 1_700_000_000,
+                "model": model,
+                "choices": [
+                    {"index": 0, "finish_reason": finish, "logprobs": None, "message": message}
+                ],
+                "usage": {
+                    "prompt_tokens": usage[0],
+                    "completion_tokens": usage[1],
+                    "total_tokens": usage[0] + usage[1],
+                },
+                "system_fingerprint": None,
+            },
+        )
 
     # ------------------------------------------------------------------ what was asked
     def requests_to(self, path: str) -> list[RecordedRequest]:
@@ -356,3 +482,135 @@ def _embedding_inputs(inputs: Any) -> list[str] | Reply:
             code="max_tokens_per_request",
         )
     return texts
+
+
+_CHAT_ROLES = frozenset({"system", "developer", "user", "assistant", "tool"})
+
+
+def _chat_problem(body: dict[str, Any]) -> Reply | None:  # noqa: PLR0911 - one answer per flaw
+    """OpenAI's 400 for a malformed chat request, or None."""
+    if not isinstance(body.get("model"), str) or not body["model"]:
+        return error_reply(400, "you must provide a model parameter", param="model")
+    messages = body.get("messages")
+    if not isinstance(messages, list) or not messages:
+        return error_reply(400, "'$.messages' is invalid.", param="messages")
+    called: set[str] = set()
+    for index, message in enumerate(messages):
+        if not isinstance(message, dict) or message.get("role") not in _CHAT_ROLES:
+            return error_reply(400, f"'$.messages[{index}].role' is invalid.", param="messages")
+        for call in message.get("tool_calls") or ():
+            called.add(call.get("id"))
+            function = call.get("function") or {}
+            if call.get("type") != "function" or not isinstance(function.get("arguments"), str):
+                return error_reply(400, f"'$.messages[{index}].tool_calls' is invalid.")
+        if message["role"] == "tool" and message.get("tool_call_id") not in called:
+            return error_reply(
+                400,
+                "Invalid parameter: messages with role 'tool' must be a response to a preceeding "
+                "message with 'tool_calls'.",
+                param=f"messages.[{index}].role",
+            )
+    for tool in body.get("tools") or ():
+        function = tool.get("function") if isinstance(tool, dict) else None
+        if (
+            tool.get("type") != "function"
+            or not isinstance(function, dict)
+            or not function.get("name")
+        ):
+            return error_reply(400, "'$.tools' is invalid.", param="tools")
+    return None
+
+
+def _sse(payload: Any) -> bytes:
+    return b"data: " + json.dumps(payload).encode() + b"\n\n"
+
+
+def _chat_stream(  # noqa: PLR0917 - the parts of one streamed reply
+    ident: str,
+    model: str,
+    content: str | None,
+    calls: list[dict[str, Any]],
+    finish: str,
+    usage: tuple[int, int] | None,
+    fault: str | None,
+) -> Reply:
+    """A streamed chat completion as OpenAI sends it (server-sent events)."""
+
+    def chunk(delta: dict[str, Any], finish_reason: str | None = None) -> bytes:
+        return _sse(
+            {
+                "id": ident,
+                "object": "chat.completion.chunk",
+                "created": 1_700_000_000,
+                "model": model,
+                "choices": [
+                    {"index": 0, "delta": delta, "finish_reason": finish_reason, "logprobs": None}
+                ],
+            }
+        )
+
+    events = [chunk({"role": "assistant", "content": ""})]
+    text = content or ""
+    events.extend(chunk({"content": text[i : i + 5]}) for i in range(0, len(text), 5))
+    if fault == "broken":
+        events.append(b'data: {"id": "cut", "choices": [\n\n')
+        return Reply(200, b"".join(events), {"content-type": "text/event-stream"})
+    if fault == "error":
+        events.append(
+            _sse(
+                {
+                    "error": {
+                        "message": "The server had an error while processing your request.",
+                        "type": "server_error",
+                    }
+                }
+            )
+        )
+        return Reply(200, b"".join(events), {"content-type": "text/event-stream"})
+    for index, call in enumerate(calls):
+        arguments = call["function"]["arguments"]
+        events.append(
+            chunk(
+                {
+                    "tool_calls": [
+                        {
+                            "index": index,
+                            "id": call["id"],
+                            "type": "function",
+                            "function": {"name": call["function"]["name"], "arguments": ""},
+                        }
+                    ]
+                }
+            )
+        )
+        step = max(1, len(arguments) // 3)
+        events.extend(
+            chunk(
+                {
+                    "tool_calls": [
+                        {"index": index, "function": {"arguments": arguments[i : i + step]}}
+                    ]
+                }
+            )
+            for i in range(0, len(arguments), step)
+        )
+    events.append(chunk({}, finish))
+    if usage is not None:
+        events.append(
+            _sse(
+                {
+                    "id": ident,
+                    "object": "chat.completion.chunk",
+                    "created": 1_700_000_000,
+                    "model": model,
+                    "choices": [],
+                    "usage": {
+                        "prompt_tokens": usage[0],
+                        "completion_tokens": usage[1],
+                        "total_tokens": usage[0] + usage[1],
+                    },
+                }
+            )
+        )
+    events.append(b"data: [DONE]\n\n")
+    return Reply(200, b"".join(events), {"content-type": "text/event-stream"})

@@ -84,7 +84,7 @@ def test_faults_apply_to_the_next_responses_only(fake):
 
 def test_unknown_paths_and_countries(fake):
     """Unknown endpoints are 404 and unknown countries 400, both with an error body."""
-    assert get(fake, "/jobs/gb/histogram", **AUTH).status_code == 404
+    assert get(fake, "/jobs/gb/top_companies", **AUTH).status_code == 404
     unsupported = get(fake, "/jobs/xx/search/1", **AUTH)
     assert unsupported.status_code == 400
     assert "xx" in unsupported.json()["display"]

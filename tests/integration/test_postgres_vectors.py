@@ -6,6 +6,7 @@ import math
 import random
 import uuid
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import attrs
 import psycopg
@@ -94,8 +95,31 @@ def test_registering_a_model_creates_its_hnsw_index(vectors, pg_pool):
     assert "USING hnsw" in definition
     assert "(embedding)::vector(384)" in definition
     assert "vector_cosine_ops" in definition
-    assert "m='16'" in definition.replace(" ", "")
+    assert "m='32'" in definition.replace(" ", "")
     assert "model_id = 'idx-test:384'::text" in definition
+
+
+MIGRATIONS = Path(__file__).resolve().parents[2] / "src/jobraker_adapters/postgres/migrations"
+
+
+def test_migration_0070_rebuilds_every_models_index_with_m_32_and_back(pg_pool):
+    """0070 rebuilds each registered model's index with m = 32, same expression; rollback: 16."""
+    old = PostgresJobEmbeddingRepository(pg_pool, m=16)
+    specs = [EmbeddingSpec("mig-test:384", 384), EmbeddingSpec("mig-test:3072", 3072)]
+    for spec in specs:
+        old.register_model(spec)
+    with pg_pool.connection() as conn:
+        before = indexes(conn)
+        conn.execute((MIGRATIONS / "0070.hnsw-m32.sql").read_text())
+        after = indexes(conn)
+        conn.execute((MIGRATIONS / "0070.hnsw-m32.rollback.sql").read_text())
+        back = indexes(conn)
+    for spec in specs:
+        name = VectorColumn(spec).index_name
+        assert "m='16'" in before[name].replace(" ", "")
+        assert after[name] == before[name].replace("m='16'", "m='32'")
+        assert back[name] == before[name]
+    assert "halfvec_cosine_ops" in after[VectorColumn(specs[1]).index_name]
 
 
 def test_large_models_are_indexed_as_halfvec_or_searched_exactly(vectors, pg_pool, uow):
@@ -150,13 +174,18 @@ def corpus(uow, vectors):
 
 
 def test_unfiltered_approximate_search_uses_the_hnsw_index(corpus, pg_pool):
-    """The planner walks the model's HNSW index for an unfiltered nearest-neighbour query."""
+    """The query matches the model's HNSW index, so the planner can walk it.
+
+    With m = 32 the planner rightly prefers a plain scan of these 3,000 small vectors; with
+    sequential scans off, only an index whose expression and predicate match can serve it.
+    """
     spec, _, _ = corpus
     retriever = PostgresJobRetriever(pg_pool, spec)
     source, where, params = job_filter_sql(JobQuery())
     query = retriever.approximate_sql(source, where, filtered=False)
     with pg_pool.connection() as conn:
         ensure_vector_types(conn)
+        conn.execute("SET LOCAL enable_seqscan = off")
         plan = conn.execute(
             "EXPLAIN " + query,
             {**params, "r_vector": VectorColumn(spec).wrap([0.25] * 16), "r_k": 10},

@@ -131,24 +131,29 @@ _TRANSIENT_STATUSES = frozenset({408, 409})
 _FIRST_SERVER_ERROR = 500
 
 
-def translate_error(error: openai.OpenAIError, *, model: str) -> Exception:
-    """Return the core error for what the SDK raised after its retries (the adapter's one map)."""
+def translate_error(
+    error: openai.OpenAIError, *, model: str, what: str = "embeddings"
+) -> Exception:
+    """Return the core error for what the SDK raised after its retries (the adapter's one map).
+
+    ``what`` names the API in messages (``"embeddings"``, ``"chat"``).
+    """
     detail = getattr(error, "message", str(error))
     if isinstance(error, openai.RateLimitError) and _error_code(error) != "insufficient_quota":
         return RateLimited(
-            f"embeddings are rate limited: {detail}",
+            f"{what} requests are rate limited: {detail}",
             service=SERVICE,
             retry_after=retry_after_seconds(error.response.headers),
         )
     if isinstance(error, openai.RateLimitError):
-        return ConfigurationError(f"the embeddings account has no quota left: {detail}")
+        return ConfigurationError(f"the {what} account has no quota left: {detail}")
     if isinstance(error, openai.AuthenticationError | openai.PermissionDeniedError):
-        return ConfigurationError(f"the embeddings server refused our credentials: {detail}")
+        return ConfigurationError(f"the {what} server refused our credentials: {detail}")
     if isinstance(error, openai.APIStatusError) and not (
         error.status_code >= _FIRST_SERVER_ERROR or error.status_code in _TRANSIENT_STATUSES
     ):
         return UpstreamRejected(
-            f"the embeddings server rejected the request for model {model!r} "
+            f"the {what} server rejected the request for model {model!r} "
             f"({error.status_code}): {detail}",
             service=SERVICE,
         )
@@ -158,7 +163,7 @@ def translate_error(error: openai.OpenAIError, *, model: str) -> Exception:
         reason = "is unreachable"
     else:
         reason = "sent an answer we cannot read"
-    return UpstreamUnavailable(f"the embeddings server {reason}: {detail}", service=SERVICE)
+    return UpstreamUnavailable(f"the {what} server {reason}: {detail}", service=SERVICE)
 
 
 def _positive(_instance: object, attribute: attrs.Attribute[int], value: int) -> None:

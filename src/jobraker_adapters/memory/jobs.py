@@ -54,6 +54,17 @@ class InMemoryJobRepository:
         except KeyError:
             raise NotFound(f"job {job_id} not found") from None
 
+    def get_many(self, job_ids: Sequence[uuid.UUID]) -> list[JobPosting]:
+        """The postings with these ids, in the order asked, unknown ones left out."""
+        seen: set[uuid.UUID] = set()
+        found: list[JobPosting] = []
+        for job_id in job_ids:
+            job = self.jobs.get(job_id)
+            if job is not None and job_id not in seen:
+                seen.add(job_id)
+                found.append(job)
+        return found
+
     def by_source_ids(self, source: str, source_ids: Collection[str]) -> dict[str, JobPosting]:
         """Postings seen under these source ids."""
         wanted = set(source_ids)

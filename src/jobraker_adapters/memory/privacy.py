@@ -27,7 +27,11 @@ if TYPE_CHECKING:
         InMemoryRefreshTokenRepository,
         InMemoryUserRepository,
     )
+    from jobraker_adapters.memory.applications import ApplicationTables
+    from jobraker_adapters.memory.assistant import AssistantTables
+    from jobraker_adapters.memory.documents import DocumentTables
     from jobraker_adapters.memory.matching import MatchingTables
+    from jobraker_adapters.memory.notifications import NotificationTables
     from jobraker_adapters.memory.outbox import OutboxTables
     from jobraker_adapters.memory.profiles import InMemoryProfileRepository
     from jobraker_adapters.memory.twofactor import SecurityTables
@@ -50,9 +54,14 @@ STORE_FIELDS: Final = {
     "refresh_families": "erase",
     "refresh_tokens": "erase",
     "audit": "keep",
+    "moderation": "keep",  # flags and fingerprints of jobs, decisions per company: no person
     "matching": "erase",
     "security": "erase",
     "outbox": "erase",
+    "documents": "erase",
+    "applications": "erase",
+    "assistant": "erase",
+    "notices": "erase",
     "commits": "internal",
     "lock": "internal",
 }
@@ -79,6 +88,26 @@ class UnitView(Protocol):
     @property
     def outbox_tables(self) -> OutboxTables:
         """The unit's notification and usage tables."""
+        ...
+
+    @property
+    def document_tables(self) -> DocumentTables:
+        """The unit's generated documents."""
+        ...
+
+    @property
+    def application_tables(self) -> ApplicationTables:
+        """The unit's application tables."""
+        ...
+
+    @property
+    def assistant_tables(self) -> AssistantTables:
+        """The unit's conversations, messages and proposals."""
+        ...
+
+    @property
+    def notification_tables(self) -> NotificationTables:
+        """The unit's notification preferences, inbox and deliveries."""
         ...
 
 
@@ -150,6 +179,10 @@ class InMemoryPersonalDataStore:
                 e for e in unit.audit.events.values() if user_id in {e.actor_id, e.subject_id}
             ],
             **unit.outbox_tables.of_user(user_id),
+            **unit.document_tables.of_user(user_id),
+            **unit.application_tables.of_user(user_id),
+            **unit.assistant_tables.of_user(user_id),
+            **unit.notification_tables.of_user(user_id),
         }
         return tuple(DataSection(name, _records(values)) for name, values in sections.items())
 
@@ -159,6 +192,10 @@ class InMemoryPersonalDataStore:
         counts = [
             ("security", unit.security_tables.forget_user(user_id)),
             ("outbox", unit.outbox_tables.forget_user(user_id)),
+            ("documents", unit.document_tables.forget_user(user_id)),
+            ("applications", unit.application_tables.forget_user(user_id)),
+            ("assistant", unit.assistant_tables.forget_user(user_id)),
+            ("notices", unit.notification_tables.forget_user(user_id)),
             ("matching", forget_matching(unit.matching_tables, user_id)),
             ("refresh_tokens", _drop(unit.refresh_tokens.tokens, lambda t: t.user_id == user_id)),
             (
@@ -201,6 +238,10 @@ def erase_from_store(store: InMemoryStore, user_id: uuid.UUID) -> None:
     """Delete every row of ``user_id`` from the committed store (the audit log excepted)."""
     store.security.forget_user(user_id)
     store.outbox.forget_user(user_id)
+    store.documents.forget_user(user_id)
+    store.applications.forget_user(user_id)
+    store.assistant.forget_user(user_id)
+    store.notices.forget_user(user_id)
     forget_matching(store.matching, user_id)
     _drop(store.refresh_tokens, lambda token: token.user_id == user_id)
     _drop(store.refresh_families, lambda family: family.user_id == user_id)
@@ -208,23 +249,37 @@ def erase_from_store(store: InMemoryStore, user_id: uuid.UUID) -> None:
     store.users.pop(user_id, None)
 
 
+class ForgetsUsers(Protocol):
+    """A store outside the unit of work that can delete everything of one user."""
+
+    def forget_user(self, user_id: uuid.UUID) -> int:
+        """Delete the user's records; return how many went."""
+        ...
+
+
 @attrs.define
 class InMemoryUserDataCache:
-    """A ``UserDataCache`` over a dict of keys, following the ``jobraker:user:<id>:`` convention."""
+    """A ``UserDataCache`` over a dict of keys, following the ``jobraker:user:<id>:`` convention.
+
+    ``stores`` are in-memory stores kept outside the unit of work (the idempotency records) whose
+    PostgreSQL tables lose the user's rows by ``ON DELETE CASCADE``: a purge forgets the user in
+    them too, so erasure leaves nothing behind in the memory container either.
+    """
 
     entries: dict[str, str] = attrs.field(factory=dict)
     purged: list[uuid.UUID] = attrs.field(factory=list)
     lock: threading.Lock = attrs.field(factory=threading.Lock, eq=False, repr=False)
+    stores: tuple[ForgetsUsers, ...] = attrs.field(default=(), kw_only=True, converter=tuple)
 
     def purge(self, user_id: uuid.UUID) -> int:
-        """Delete the user's entries."""
+        """Delete the user's entries (and their records in ``stores``)."""
         prefix = user_cache_prefix(user_id)
         with self.lock:
             doomed = [key for key in self.entries if key.startswith(prefix)]
             for key in doomed:
                 del self.entries[key]
             self.purged.append(user_id)
-        return len(doomed)
+        return len(doomed) + sum(store.forget_user(user_id) for store in self.stores)
 
 
 __all__ = [

@@ -14,8 +14,13 @@ from jobraker_adapters.memory.accounts import (
     InMemoryRefreshTokenRepository,
     InMemoryUserRepository,
 )
+from jobraker_adapters.memory.applications import ApplicationTables, InMemoryApplicationSession
+from jobraker_adapters.memory.assistant import AssistantTables, InMemoryAssistantSession
+from jobraker_adapters.memory.documents import DocumentTables, InMemoryDocumentSession
 from jobraker_adapters.memory.jobs import InMemoryIngestionRunRepository, InMemoryJobRepository
 from jobraker_adapters.memory.matching import InMemoryMatchingSession, MatchingTables
+from jobraker_adapters.memory.moderation import InMemoryModerationSession, ModerationTables
+from jobraker_adapters.memory.notifications import InMemoryNotificationSession, NotificationTables
 from jobraker_adapters.memory.outbox import InMemoryOutboxSession, OutboxTables
 from jobraker_adapters.memory.privacy import InMemoryPersonalDataStore
 from jobraker_adapters.memory.profiles import InMemoryProfileRepository
@@ -47,6 +52,11 @@ class InMemoryStore:
     matching: MatchingTables = attrs.field(factory=MatchingTables)
     security: SecurityTables = attrs.field(factory=SecurityTables)
     outbox: OutboxTables = attrs.field(factory=OutboxTables)
+    documents: DocumentTables = attrs.field(factory=DocumentTables)
+    moderation: ModerationTables = attrs.field(factory=ModerationTables)
+    applications: ApplicationTables = attrs.field(factory=ApplicationTables)
+    assistant: AssistantTables = attrs.field(factory=AssistantTables)
+    notices: NotificationTables = attrs.field(factory=NotificationTables)
     commits: int = 0
     lock: threading.Lock = attrs.field(factory=threading.Lock, init=False, repr=False, eq=False)
 
@@ -86,6 +96,61 @@ class InMemoryUnitOfWork:
         )
         self._open_security(InMemorySecuritySession())
         self._open_outbox(InMemoryOutboxSession())
+        self._open_documents(InMemoryDocumentSession())
+        self._open_moderation(None)
+        self._open_applications(InMemoryApplicationSession())
+        self._open_assistant(InMemoryAssistantSession())
+        self._open_notices(InMemoryNotificationSession())
+
+    def _open_notices(self, session: InMemoryNotificationSession) -> None:
+        self._notices = session
+        self.notification_preferences = session.notification_preferences
+        self.inbox = session.inbox
+        self.deliveries = session.deliveries
+
+    @property
+    def notification_tables(self) -> NotificationTables:
+        """This unit's view of the notification preferences, inbox and deliveries."""
+        return self._notices.tables
+
+    def _open_assistant(self, session: InMemoryAssistantSession) -> None:
+        self._assistant = session
+        self.conversations = session.conversations
+
+    @property
+    def assistant_tables(self) -> AssistantTables:
+        """This unit's view of the conversations, messages and proposals."""
+        return self._assistant.tables
+
+    def _open_applications(self, session: InMemoryApplicationSession) -> None:
+        self._applications = session
+        self.applications = session.applications
+        self.application_settings = session.settings
+        self.site_breakers = session.breakers
+        self.task_outbox = session.outbox
+
+    @property
+    def application_tables(self) -> ApplicationTables:
+        """This unit's view of the application tables."""
+        return self._applications.tables
+
+    def _open_moderation(self, session: InMemoryModerationSession | None) -> None:
+        self._moderation = session or InMemoryModerationSession(None, lambda: self.jobs.jobs)
+        self.moderation = self._moderation.moderation
+
+    @property
+    def moderation_tables(self) -> ModerationTables:
+        """This unit's view of the moderation fingerprints, flags and decisions."""
+        return self._moderation.tables
+
+    def _open_documents(self, session: InMemoryDocumentSession) -> None:
+        self._documents = session
+        self.documents = session.documents
+
+    @property
+    def document_tables(self) -> DocumentTables:
+        """This unit's view of the generated documents."""
+        return self._documents.tables
 
     def _open_outbox(self, session: InMemoryOutboxSession) -> None:
         self._outbox = session
@@ -122,8 +187,18 @@ class InMemoryUnitOfWork:
             self._matching = InMemoryMatchingSession(self._store.matching)
             security = InMemorySecuritySession(self._store.security)
             outbox = InMemoryOutboxSession(self._store.outbox)
+            documents = InMemoryDocumentSession(self._store.documents)
+            moderation = InMemoryModerationSession(self._store.moderation, lambda: self.jobs.jobs)
+            applications = InMemoryApplicationSession(self._store.applications)
+            assistant = InMemoryAssistantSession(self._store.assistant)
+            notices = InMemoryNotificationSession(self._store.notices)
         self._open_security(security)
         self._open_outbox(outbox)
+        self._open_documents(documents)
+        self._open_moderation(moderation)
+        self._open_applications(applications)
+        self._open_assistant(assistant)
+        self._open_notices(notices)
         self.resumes, self.candidates, self.feedback, self.saved_searches = (
             self._matching.repositories()
         )
@@ -163,6 +238,11 @@ class InMemoryUnitOfWork:
         )
         self._open_security(InMemorySecuritySession())
         self._open_outbox(InMemoryOutboxSession())
+        self._open_documents(InMemoryDocumentSession())
+        self._open_moderation(None)
+        self._open_applications(InMemoryApplicationSession())
+        self._open_assistant(InMemoryAssistantSession())
+        self._open_notices(InMemoryNotificationSession())
 
     def commit(self) -> None:
         """Publish this unit's writes to the store, or raise ``Conflict`` and publish nothing."""
@@ -177,6 +257,11 @@ class InMemoryUnitOfWork:
             self._matching.check(self._store.matching)
             self._security.check(self._store.security)
             self._outbox.check(self._store.outbox)
+            self._documents.check(self._store.documents)
+            self._moderation.check(self._store.moderation)
+            self._applications.check(self._store.applications)
+            self._assistant.check(self._store.assistant)
+            self._notices.check(self._store.notices)
             self._store.jobs.update(jobs)
             self._store.ingestions.update(runs)
             self._store.profiles.update(profiles)
@@ -186,6 +271,11 @@ class InMemoryUnitOfWork:
             self._matching.publish(self._store.matching)
             self._security.publish(self._store.security)
             self._outbox.publish(self._store.outbox)
+            self._documents.publish(self._store.documents)
+            self._moderation.publish(self._store.moderation)
+            self._applications.publish(self._store.applications)
+            self._assistant.publish(self._store.assistant)
+            self._notices.publish(self._store.notices)
             self.personal_data.publish(self._store)  # erasures last: they remove what was written
             self._store.commits += 1
         self._jobs_before = dict(self.jobs.jobs)

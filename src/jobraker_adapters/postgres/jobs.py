@@ -344,6 +344,18 @@ class PostgresJobRepository:
         return found[0][1]
 
     @translate_errors()
+    def get_many(self, job_ids: Sequence[uuid.UUID]) -> list[JobPosting]:
+        """Return the postings with these ids, in the order asked (one query; unknown left out)."""
+        wanted = list(dict.fromkeys(job_ids))
+        if not wanted:
+            return []
+        found = self._fetch(
+            f"SELECT {_JOB_COLUMNS} FROM jobs j WHERE j.id = ANY(%(ids)s)", {"ids": wanted}
+        )
+        by_id = {job.id: job for _, job in found}
+        return [by_id[job_id] for job_id in wanted if job_id in by_id]
+
+    @translate_errors()
     def by_source_ids(self, source: str, source_ids: Collection[str]) -> dict[str, JobPosting]:
         """Return the postings seen under these ids of ``source`` (as owner or later), by id."""
         if not source_ids:

@@ -71,6 +71,23 @@ USER_OWNED_TABLES: Final = (
     OwnedTable("oidc_identities", "linked_identities"),
     OwnedTable("notification_events", "notification_events"),
     OwnedTable("usage_ledger", "usage"),
+    OwnedTable("application_events", "application_events"),
+    OwnedTable("applications", "applications"),
+    OwnedTable("application_settings", "application_settings"),
+    OwnedTable("answer_bank", "answer_bank"),
+    OwnedTable("documents", "documents"),
+    # stored answers to retried requests (copies of data exported elsewhere) and their digests
+    OwnedTable(
+        "idempotency_keys",
+        "idempotency_keys",
+        omit=frozenset({"fingerprint", "response_headers", "response_body"}),
+    ),
+    OwnedTable("chat_proposals", "chat_proposals"),
+    OwnedTable("chat_messages", "chat_messages"),
+    OwnedTable("conversations", "conversations"),
+    OwnedTable("notification_preferences", "notification_preferences"),
+    OwnedTable("notification_inbox", "notification_inbox"),
+    OwnedTable("notification_deliveries", "notification_deliveries"),
     OwnedTable(
         "audit_log",
         "audit_events",

@@ -13,6 +13,14 @@ from jobraker_adapters.postgres.accounts import (
     PostgresRefreshTokenRepository,
     PostgresUserRepository,
 )
+from jobraker_adapters.postgres.applications import (
+    PostgresApplicationRepository,
+    PostgresApplicationSettingsRepository,
+    PostgresSiteBreakerRepository,
+    PostgresTaskOutbox,
+)
+from jobraker_adapters.postgres.assistant import PostgresConversationRepository
+from jobraker_adapters.postgres.documents import PostgresDocumentRepository
 from jobraker_adapters.postgres.errors import translate_errors
 from jobraker_adapters.postgres.jobs import (
     Connection,
@@ -24,6 +32,12 @@ from jobraker_adapters.postgres.matching import (
     PostgresFeedbackRepository,
     PostgresResumeRepository,
     PostgresSavedSearchRepository,
+)
+from jobraker_adapters.postgres.moderation import PostgresModerationRepository
+from jobraker_adapters.postgres.notifications import (
+    PostgresDeliveryLog,
+    PostgresNotificationInbox,
+    PostgresNotificationPreferences,
 )
 from jobraker_adapters.postgres.oidc import PostgresOidcIdentityRepository
 from jobraker_adapters.postgres.outbox import PostgresNotificationOutbox, PostgresUsageLedger
@@ -40,6 +54,14 @@ if TYPE_CHECKING:
     from jobraker_core.accounts.privacy import PersonalDataStore
     from jobraker_core.accounts.profile import ProfileRepository
     from jobraker_core.accounts.twofactor import TwoFactorRepository
+    from jobraker_core.applications.ports import (
+        ApplicationRepository,
+        ApplicationSettingsRepository,
+        SiteBreakerRepository,
+        TaskOutbox,
+    )
+    from jobraker_core.assistant.ports import ConversationRepository
+    from jobraker_core.documents.ports import DocumentRepository
     from jobraker_core.jobs.ports import IngestionRunRepository, JobRepository
     from jobraker_core.matching.ports import (
         CandidateProfileRepository,
@@ -47,7 +69,13 @@ if TYPE_CHECKING:
         ResumeRepository,
         SavedSearchRepository,
     )
+    from jobraker_core.moderation.ports import ModerationRepository
     from jobraker_core.notifications.events import NotificationOutbox
+    from jobraker_core.notifications.ports import (
+        DeliveryLog,
+        NotificationInbox,
+        NotificationPreferencesRepository,
+    )
     from jobraker_core.usage import UsageLedger
 
 
@@ -74,6 +102,16 @@ class PostgresUnitOfWork:
     personal_data: PersonalDataStore
     notifications: NotificationOutbox
     usage: UsageLedger
+    applications: ApplicationRepository
+    application_settings: ApplicationSettingsRepository
+    site_breakers: SiteBreakerRepository
+    task_outbox: TaskOutbox
+    documents: DocumentRepository
+    conversations: ConversationRepository
+    moderation: ModerationRepository
+    notification_preferences: NotificationPreferencesRepository
+    inbox: NotificationInbox
+    deliveries: DeliveryLog
 
     def __init__(self, pool: Pool) -> None:
         """Prepare a unit on ``pool``; nothing is borrowed before the block is entered."""
@@ -102,6 +140,16 @@ class PostgresUnitOfWork:
         self.personal_data = PostgresPersonalDataStore(conn)
         self.notifications = PostgresNotificationOutbox(conn)
         self.usage = PostgresUsageLedger(conn)
+        self.applications = PostgresApplicationRepository(conn)
+        self.application_settings = PostgresApplicationSettingsRepository(conn)
+        self.site_breakers = PostgresSiteBreakerRepository(conn)
+        self.task_outbox = PostgresTaskOutbox(conn)
+        self.documents = PostgresDocumentRepository(conn)
+        self.conversations = PostgresConversationRepository(conn)
+        self.moderation = PostgresModerationRepository(conn)
+        self.notification_preferences = PostgresNotificationPreferences(conn)
+        self.inbox = PostgresNotificationInbox(conn)
+        self.deliveries = PostgresDeliveryLog(conn)
         return self
 
     def __exit__(
@@ -120,6 +168,11 @@ class PostgresUnitOfWork:
         del self.resumes, self.candidates, self.feedback, self.saved_searches
         del self.two_factor, self.oidc_identities, self.personal_data
         del self.notifications, self.usage
+        del self.applications, self.application_settings, self.site_breakers, self.task_outbox
+        del self.documents
+        del self.conversations
+        del self.moderation
+        del self.notification_preferences, self.inbox, self.deliveries
         try:
             with suppress(psycopg.Error):  # a broken connection: the pool will discard it
                 conn.rollback()

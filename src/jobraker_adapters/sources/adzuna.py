@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from email.utils import parsedate_to_datetime
+from functools import partial
 from typing import Any, Final, Protocol
 
 import attrs
@@ -32,6 +33,7 @@ from jobraker_core.errors import (
 )
 from jobraker_core.jobs.model import EmploymentType, JobDraft, Location, RejectedRecord
 from jobraker_core.jobs.salary import Salary, SalaryPeriod
+from jobraker_core.market.model import ExternalSalaries, MonthlySalary, SalaryBucket
 
 SOURCE_NAME: Final = "adzuna"
 SERVICE: Final = "adzuna"
@@ -486,18 +488,24 @@ class AdzunaJobSource:
         return redacted.replace(self._app_key, "REDACTED") if self._app_key else redacted
 
     def _get_page(self, page: int) -> dict[str, Any]:
-        url = self.page_url(page)
+        return self.get_json(self.page_url(page), self.query.search_params(), f"page {page}")
+
+    def get_json(self, url: str, query: Mapping[str, str], label: str) -> dict[str, Any]:
+        """GET one Adzuna endpoint with the credentials, quota, retries and error mapping.
+
+        ``label`` names the call in error messages (``"page 2"``, ``"histogram"``).
+        """
         params = {
             "app_id": self._app_id,
             "app_key": self._app_key,
-            **self.query.search_params(),
+            **query,
             "content-type": "application/json",
         }
         failures = 0
         rate_limit_waits = 0
         while True:
             self._quota.acquire()
-            outcome = self._attempt(url, params, page)
+            outcome = self._attempt(url, params, label)
             if isinstance(outcome, dict):
                 return outcome
             problem = outcome
@@ -525,7 +533,7 @@ class AdzunaJobSource:
         self,
         url: str,
         params: dict[str, str],
-        page: int,
+        label: str,
     ) -> dict[str, Any] | UpstreamUnavailable:
         """One HTTP call: the decoded body, or the transient error to retry after.
 
@@ -534,7 +542,7 @@ class AdzunaJobSource:
         try:
             response = self._http.get(url, params=params)
         except httpx.TimeoutException:
-            return UpstreamUnavailable(f"Adzuna timed out (page {page})", service=SERVICE)
+            return UpstreamUnavailable(f"Adzuna timed out ({label})", service=SERVICE)
         except httpx.HTTPError as error:
             message = self._redact(f"{type(error).__name__}: {error}")
             return UpstreamUnavailable(f"Adzuna is unreachable: {message}", service=SERVICE)
@@ -556,7 +564,7 @@ class AdzunaJobSource:
             )
         if status >= 500:  # noqa: PLR2004
             return UpstreamUnavailable(
-                f"Adzuna failed with HTTP {status} (page {page})", service=SERVICE
+                f"Adzuna failed with HTTP {status} ({label})", service=SERVICE
             )
         if status != 200:  # noqa: PLR2004
             raise UpstreamRejected(
@@ -566,13 +574,97 @@ class AdzunaJobSource:
         try:
             body = response.json()
         except ValueError:
-            return UpstreamUnavailable(f"Adzuna sent malformed JSON (page {page})", service=SERVICE)
+            return UpstreamUnavailable(f"Adzuna sent malformed JSON ({label})", service=SERVICE)
         if not isinstance(body, dict):
             return UpstreamUnavailable(
-                f"Adzuna sent a response that is not a JSON object (page {page})", service=SERVICE
+                f"Adzuna sent a response that is not a JSON object ({label})", service=SERVICE
             )
         if "results" not in body and body.get("exception"):
             raise UpstreamRejected(
                 f"Adzuna refused the search: {self._redact(_display(response))}", service=SERVICE
             )
         return body
+
+
+# ----------------------------------------------------------------------------- salary data
+
+
+def _buckets(body: Mapping[str, Any]) -> tuple[SalaryBucket, ...]:
+    """Adzuna's histogram (``{"<lower bound>": "<count>"}``, any order) as sorted buckets."""
+    raw = body.get("histogram")
+    if not isinstance(raw, Mapping):
+        raise UpstreamUnavailable("Adzuna sent a histogram without buckets", service=SERVICE)
+    buckets = []
+    for lower, count in raw.items():
+        try:
+            buckets.append(SalaryBucket(int(Decimal(str(lower))), int(Decimal(str(count)))))
+        except (InvalidOperation, ValueError):
+            continue  # a bucket that is not two numbers: skipped, like a bad search result
+    return tuple(sorted(buckets, key=lambda b: b.lower))
+
+
+def _months(body: Mapping[str, Any]) -> tuple[MonthlySalary, ...]:
+    """Adzuna's history (``{"month": {"YYYY-MM": average}}``, any order) in month order."""
+    raw = body.get("month")
+    if not isinstance(raw, Mapping):
+        raise UpstreamUnavailable("Adzuna sent a salary history without months", service=SERVICE)
+    months = []
+    for month, average in raw.items():
+        amount = _amount(average)
+        if re.fullmatch(r"\d{4}-\d{2}", str(month)) and amount is not None:
+            months.append(MonthlySalary(str(month), amount.quantize(Decimal(1))))
+    return tuple(sorted(months, key=lambda m: m.month))
+
+
+class AdzunaSalaryData:
+    """``ExternalSalaryData`` from Adzuna's ``histogram`` and ``history`` endpoints (§1.5).
+
+    Each call goes through ``AdzunaJobSource.get_json``: the same credentials, shared call
+    quota, retries and error mapping as the job search. Figures are annual, in the country's
+    currency. Only ``what`` narrows the call: Adzuna's ``location0..7`` are its own place
+    names, which Jobraker does not map.
+    """
+
+    def __init__(
+        self,
+        *,
+        http: httpx.Client,
+        base_url: str,
+        app_id: str,
+        app_key: str,
+        quota: CallQuota,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Clock | None = None,
+    ) -> None:
+        """Take the configured client, credentials and quota."""
+        self._base_url = base_url.rstrip("/")
+        self._source = partial(
+            AdzunaJobSource,
+            http=http,
+            base_url=base_url,
+            app_id=app_id,
+            app_key=app_key,
+            quota=quota,
+            sleep=sleep,
+            clock=clock,
+            max_attempts=2,
+            max_rate_limit_waits=0,
+        )
+
+    def salaries(self, country: str, title: str, months: int) -> ExternalSalaries:
+        """The histogram and the last ``months`` months' averages of ``title`` in ``country``."""
+        country = country.strip().lower()
+        query = AdzunaQuery.from_params({"country": country})
+        source = self._source(query=query)
+        base = f"{self._base_url}/jobs/{country}"
+        histogram = source.get_json(f"{base}/histogram", {"what": title}, "histogram")
+        history = source.get_json(
+            f"{base}/history", {"what": title, "months": str(months)}, "history"
+        )
+        return ExternalSalaries(
+            source=SOURCE_NAME,
+            country=country,
+            currency=COUNTRY_CURRENCIES[country],
+            histogram=_buckets(histogram),
+            history=_months(history),
+        )

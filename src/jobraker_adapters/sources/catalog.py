@@ -7,6 +7,10 @@ Kinds:
 - ``feed``: a feed file by ``name`` inside ``settings.feeds_dir``; the only file kind the HTTP API
   accepts, so it refuses path separators, ``..`` and anything resolving outside that folder.
 - ``adzuna``: an Adzuna search (see ``AdzunaQuery`` for its parameters).
+- ``greenhouse``: Greenhouse job boards: ``board`` (one short name), else every board of
+  ``JOBRAKER_GREENHOUSE_BOARDS``.
+- ``lever``: Lever postings: ``company`` (one short name), else every company of
+  ``JOBRAKER_LEVER_COMPANIES``.
 
 ``open`` does no I/O: it only checks the spec and builds the source.
 """
@@ -20,7 +24,12 @@ from typing import TYPE_CHECKING, Final
 
 from jobraker_adapters.sources.adzuna import SOURCE_NAME as ADZUNA_SOURCE
 from jobraker_adapters.sources.adzuna import AdzunaJobSource, AdzunaQuery
+from jobraker_adapters.sources.board_http import BoardFetcher
 from jobraker_adapters.sources.feed_file import FeedFormat, FileJobSource
+from jobraker_adapters.sources.greenhouse import SOURCE_NAME as GREENHOUSE_SOURCE
+from jobraker_adapters.sources.greenhouse import GreenhouseJobSource, check_board
+from jobraker_adapters.sources.lever import SOURCE_NAME as LEVER_SOURCE
+from jobraker_adapters.sources.lever import LeverJobSource
 from jobraker_adapters.sources.quota import ADZUNA_WINDOWS, RedisCallQuota, quota_key
 from jobraker_core.errors import ConfigurationError, InvalidInput
 
@@ -37,8 +46,8 @@ if TYPE_CHECKING:
     from jobraker_core.jobs.ports import JobSource
 
 DEMO_SOURCE: Final = "demo"
-KINDS: Final = ("demo", "file", "feed", "adzuna")
-_RESERVED_SOURCES: Final = frozenset({DEMO_SOURCE, ADZUNA_SOURCE})
+KINDS: Final = ("demo", "file", "feed", "adzuna", "greenhouse", "lever")
+_RESERVED_SOURCES: Final = frozenset({DEMO_SOURCE, ADZUNA_SOURCE, GREENHOUSE_SOURCE, LEVER_SOURCE})
 _MAX_SOURCE_NAME: Final = 100
 _MAX_FILE_NAME: Final = 255
 
@@ -114,7 +123,7 @@ def _feed_name(params: Mapping[str, str]) -> str:
 
 
 class SourceCatalog:
-    """The ``JobSourceCatalog`` of a deployment: demo, file, feed and Adzuna sources.
+    """The ``JobSourceCatalog`` of a deployment: demo, file, feed, Adzuna, Greenhouse, Lever.
 
     ``sleep`` is how Adzuna sources and their quota wait (tests pass one that records).
     """
@@ -146,6 +155,8 @@ class SourceCatalog:
             return self._feed(spec)
         if spec.kind == "adzuna":
             return self._adzuna(spec)
+        if spec.kind in {"greenhouse", "lever"}:
+            return self._board(spec)
         raise InvalidInput(
             f"unknown job source {spec.kind[:40]!r}; known: {', '.join(KINDS)}", field="source"
         )
@@ -166,6 +177,42 @@ class SourceCatalog:
         root = self._settings.feeds_dir
         return FileJobSource(
             root / name, _source_name(params, name), _format(params, name), root=root
+        )
+
+    def _board(self, spec: SourceSpec) -> JobSource:
+        """A Greenhouse or Lever source: the board named, else every configured one."""
+        greenhouse = spec.kind == "greenhouse"
+        name = "board" if greenhouse else "company"
+        params = _check_params(spec, frozenset({name}))
+        settings = self._settings
+        configured = dict(settings.greenhouse_boards if greenhouse else settings.lever_companies)
+        if params.get(name):
+            boards = [check_board(params[name], name)]
+        elif configured:
+            boards = list(configured)
+        else:
+            variable = "JOBRAKER_GREENHOUSE_BOARDS" if greenhouse else "JOBRAKER_LEVER_COMPANIES"
+            raise ConfigurationError(
+                f"no {spec.kind} {name} given and none configured: pass {name}=... or set "
+                f"{variable}"
+            )
+        names = {slug: display for slug, display in configured.items() if display}
+        fetcher = BoardFetcher(
+            http=self._http,
+            service=spec.kind,
+            vendor="Greenhouse" if greenhouse else "Lever",
+            sleep=self._sleep,
+            clock=self._clock,
+        )
+        if greenhouse:
+            return GreenhouseJobSource(
+                fetcher=fetcher,
+                base_url=settings.greenhouse_base_url,
+                boards=boards,
+                companies=names,
+            )
+        return LeverJobSource(
+            fetcher=fetcher, base_url=settings.lever_base_url, companies=boards, names=names
         )
 
     def _adzuna(self, spec: SourceSpec) -> JobSource:

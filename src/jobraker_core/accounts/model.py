@@ -267,6 +267,11 @@ class AuditKind(enum.StrEnum):
     DATA_EXPORTED = "data_exported"
     ACCOUNT_ERASED = "account_erased"
     SECRETS_ROTATED = "secrets_rotated"
+    # a vendor callback with a bad signature (jobraker_core.applications.submitting)
+    WEBHOOK_SIGNATURE_REJECTED = "webhook_signature_rejected"
+    # moderation of job postings (jobraker_core.moderation)
+    JOB_FLAG_CONFIRMED = "job_flag_confirmed"
+    JOB_FLAG_DISMISSED = "job_flag_dismissed"
 
 
 @attrs.frozen

@@ -20,6 +20,8 @@ from typing import Protocol
 
 import attrs
 
+from jobraker_core.errors import UpstreamUnavailable
+
 
 class RunState(StrEnum):
     """Where a run is, in Skyvern's vocabulary (``canceled`` with one l)."""
@@ -136,12 +138,23 @@ class AttemptLookup:
     certain: bool
 
 
+class SubmissionNotStarted(UpstreamUnavailable):
+    """Raised by ``submit`` when the request provably never reached the vendor (no run started).
+
+    Only for failures before anything was sent (connection refused, a name that does not
+    resolve, a connect timeout); a read timeout, a 5xx or an unreadable answer may hide a
+    started run and stay a plain ``UpstreamUnavailable`` ("outcome unknown").
+    """
+
+
 class ApplicationSubmitter(Protocol):
     """Starts, follows and cancels application runs on employers' sites.
 
     Errors: ``UpstreamUnavailable`` / ``RateLimited`` when the vendor cannot be reached or says
     slow down (retry later), ``UpstreamRejected`` when it refuses the request (do not retry),
-    ``NotFound`` when ``status`` or ``cancel`` names a run it does not know.
+    ``NotFound`` when ``status`` or ``cancel`` names a run it does not know. From ``submit``,
+    ``RateLimited`` and ``SubmissionNotStarted`` promise that no run started (the application
+    goes back to the queue); any other ``UpstreamUnavailable`` means the outcome is unknown.
     """
 
     name: str

@@ -54,6 +54,13 @@ class JobRepository(Protocol):
         """The posting with this id."""
         ...
 
+    def get_many(self, job_ids: Sequence[uuid.UUID]) -> list[JobPosting]:
+        """The postings with these ids, in the order asked; unknown ids are left out (no error).
+
+        One round trip however many ids: for callers that read a retrieved pool of jobs.
+        """
+        ...
+
     def by_source_ids(self, source: str, source_ids: Collection[str]) -> dict[str, JobPosting]:
         """The postings that own or have been seen under these ids of one source, by source id."""
         ...

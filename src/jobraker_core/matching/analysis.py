@@ -27,7 +27,7 @@ from jobraker_core.jobs.model import company_words
 from jobraker_core.jobs.text import fold
 from jobraker_core.matching.candidate import Evidence, EvidenceSource
 from jobraker_core.matching.phrases import Line, SectionKind, list_items, sections, terms
-from jobraker_core.matching.skills import Seniority, seniority_of
+from jobraker_core.matching.skills import Seniority, is_language, seniority_of
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -86,7 +86,10 @@ class JobAnalysis:
 
 
 _ITEM_FILLER: Final = re.compile(
-    r"^(?:(?:must\s+(?:have|be)|should\s+have|you\s+have|familiar\s+with|possesses?\s+"
+    r"^(?:(?:an?|the|with|from|of|in|on|along\s+with|furthermore|moreover|also|additionally|"
+    r"in\s+addition|various|extensive|profound|necessary|"
+    r"sufficient|suitable|precise|conceptual|superior|stellar|able|must\s+(?:have|be)|capable\s+(?:to|of)|"
+    r"(?:high\s+)?levels?\s+of|should\s+have|you\s+have|familiar\s+with|possesses?\s+"
     r"skills\s+in|comfortable\s+with|conversant\s+with|versed\s+in|(?:a\s+)?(?:proven|demonstrated|good|"
     r"great|strong|excellent|exceptional|effective|solid|sound|keen|substantial|deep|high|"
     r"highly|advanced|working|in[- ]depth|thorough|outstanding)|(?:ability|able|capacity|"
@@ -98,7 +101,8 @@ _ITEM_FILLER: Final = re.compile(
 )
 _ITEM_CUT: Final = re.compile(
     r"\s*(?::|\s[-\u2013\u2014]\s|\(|;|,\s|\.\s|\.$)"
-    r"|\s+(?:to|for|which|that|while|when|so as|in order|including|such as|e\.g\.)\s",
+    r"|\s+(?:to|for|which|that|while|when|so as|in order|including|such as|e\.g\.|needed|"
+    r"required|necessary|towards|during|is|are|will|should|would|can|may|must)\b",
     re.IGNORECASE,
 )
 _NUMBER_WORDS: Final = {
@@ -167,8 +171,8 @@ def _phrase(item: Line) -> tuple[str, int, int] | None:
     cut = _ITEM_CUT.search(text, start)
     end = cut.start() if cut else len(text)
     phrase = text[start:end].strip(" .*_\"'")
-    if not phrase:
-        return None
+    if not phrase or _ITEM_FILLER.fullmatch(phrase + " "):
+        return None  # nothing, or filler alone ("Furthermore")
     offset = text.find(phrase, start)
     content = terms(phrase)
     if not content or len(content) > MAX_PHRASE_TERMS:
@@ -184,6 +188,8 @@ def _requirement_phrase(
     if found is None:
         return None
     phrase, start, end = found
+    if is_language(phrase):
+        return None  # "Fluent English": a language, not a skill (see SkillExtractor)
     wanted = terms(phrase)
     inside = [m for m in mentions if item.start + start <= m.start < item.start + end]
     if inside:
@@ -204,6 +210,140 @@ def _requirement_phrase(
         ),
         terms=wanted,
     )
+
+
+_PROSE: Final = frozenset({SectionKind.SUMMARY, SectionKind.PREAMBLE, SectionKind.OTHER})
+"""Sections whose sentences may ask for skills in passing (read for asking phrases only)."""
+_SKILLS_HEAD: Final = re.compile(
+    r"^(?P<name>[^:]{1,40}?)\s+(?:skills?|knowledge|experience|expertise)\s*:\s*$", re.IGNORECASE
+)
+_NOT_A_NAME: Final = frozenset(
+    {
+        "the",
+        "these",
+        "those",
+        "following",
+        "your",
+        "you",
+        "our",
+        "key",
+        "core",
+        "other",
+        "required",
+        "essential",
+        "soft",
+        "technical",
+        "general",
+        "basic",
+        "must",
+        "additional",
+    }
+)
+_TRIGGER: Final = re.compile(
+    r"\b(?:(?:experience|expertise|proficiency|knowledge|understanding|familiarity|command|"
+    r"mastery|competence|background|track record|skills?|abilities|foundation|grounding|"
+    r"capabilities)\s+(?:in|with|of|on)|(?:proficient|skilled|versed|experienced|fluent)\s+"
+    r"(?:in|with|at)|(?:familiar|comfortable|conversant)\s+with|possess(?:es)?|"
+    r"(?:able|ability) to (?:use|operate|work with))\s+",
+    re.IGNORECASE,
+)
+_PROSE_STOP: Final = re.compile(
+    r"\s+(?:to|for|which|that|while|when|where|who|so as|in order|such as|e\.g\.|needed|required|"
+    r"necessary|towards|during|through|by|is|are|will|should|would|can|may|must|have|has)\b",
+    re.IGNORECASE,
+)
+"""Words that end what an asking phrase asks for ("knowledge of X *to* ...")."""
+_ASKED_AFTER: Final = re.compile(
+    r"\s+(?:is|are)\s+(?:pivotal|essential|required|necessary|a must|important|key|critical|vital|"
+    r"crucial|expected|needed|mandatory)\b",
+    re.IGNORECASE,
+)
+"""What a clause asks for when it ends so ("attention to detail and HR skills are pivotal")."""
+_CONNECTIVE: Final = re.compile(
+    r"\s*(?:furthermore|moreover|also|additionally|in addition|finally|likewise)\s*,?\s*",
+    re.IGNORECASE,
+)
+_CLAUSE_END: Final = re.compile(r"[.;:!?](?:\s|$)|\s[-\u2013\u2014]\s|\(")
+_AND: Final = re.compile(
+    r"\s*(?:,\s*(?:(?:and|or|along with)\b)?|\s(?:and|or|as well as|along with)\s|/)\s*",
+    re.IGNORECASE,
+)
+
+
+def _piece(line: Line, first: int, last: int) -> Line:
+    text = line.text
+    while first < last and text[first] in " ,;":
+        first += 1
+    while last > first and text[last - 1] in " ,;.":
+        last -= 1
+    return Line(text[first:last], line.start + first, line.start + last, line.bulleted)
+
+
+def requirement_items(line: Line) -> list[Line]:
+    """The items of one requirement line that may each name a skill.
+
+    A list line gives its items ("iOS, Android, SDK"); "CM skills:" names CM; a line introduced
+    by a colon ("... the following skills: A, B") gives the items after it; and a sentence gives
+    what follows each phrase that asks for a skill ("expertise in Agile methodology,
+    understanding of business requirements, knowledge of A and B" gives "Agile methodology",
+    "business requirements", "A", "B").
+    """
+    text = line.text.replace("**", "  ").replace("__", "  ")
+    head = _SKILLS_HEAD.match(text)
+    if head:
+        name = head.group("name")
+        words = fold(name).split()
+        if 0 < len(words) <= 3 and not _NOT_A_NAME & set(words):  # noqa: PLR2004
+            return [_piece(line, head.start("name"), head.end("name"))]
+        return []
+    items: list[Line] = []
+    colon = text.find(": ")
+    body_start = colon + 2 if 0 <= colon < len(text) - 2 else 0
+    if body_start:
+        words = fold(text[:colon]).split()
+        if 0 < len(words) <= 4 and not _NOT_A_NAME & set(words):  # noqa: PLR2004 - a name
+            items.append(_piece(line, 0, colon))  # "Safety Awareness: Applicant should ..."
+    pieces = [(body_start + a, body_start + b) for a, b in list_items(text[body_start:])]
+    if len(pieces) > 1:
+        return items + [_piece(line, a, b) for a, b in pieces]
+    whole = _piece(line, body_start, len(text))
+    if len(terms(whole.text)) <= MAX_PHRASE_TERMS:  # an item ("Knowledge of Forestry and ...")
+        return [*items, whole]
+    return items + (asked_in_prose(line, body_start) or [whole])
+
+
+def asked_in_prose(line: Line, start: int = 0) -> list[Line]:
+    """What a sentence asks for after each of its asking phrases ("knowledge of A, B and C")."""
+    text = line.text
+    items: list[Line] = []
+    for trigger in _TRIGGER.finditer(text, start):
+        end_match = _CLAUSE_END.search(text, trigger.end())
+        end = end_match.start() if end_match else len(text)
+        stop_word = _PROSE_STOP.search(text, trigger.end(), end)
+        if stop_word is not None:
+            end = stop_word.start()
+        nxt = _TRIGGER.search(text, trigger.end(), end)
+        if nxt is not None:
+            end = nxt.start()
+        position = trigger.end()
+        for cut in [*_AND.finditer(text, position, end), None]:
+            stop = cut.start() if cut is not None else end
+            if stop > position:
+                items.append(_piece(line, position, stop))
+            position = cut.end() if cut is not None else end
+    for said in _ASKED_AFTER.finditer(text, start):  # "A, B and C are essential"
+        stop = text.rfind(". ", start, said.start())
+        clause = stop + 2 if stop >= 0 else start
+        if _TRIGGER.search(text, clause, said.start()):
+            continue  # the asking phrase in the clause already reads it
+        lead = _CONNECTIVE.match(text, clause)
+        position = lead.end() if lead else clause
+        for cut in [*_AND.finditer(text, position, said.start()), None]:
+            stop = cut.start() if cut is not None else said.start()
+            if stop > position:
+                items.append(_piece(line, position, stop))
+            position = cut.end() if cut is not None else said.start()
+    return items
 
 
 class JobAnalyser:
@@ -245,11 +385,14 @@ class JobAnalyser:
         parsed = sections(text)
         skills: dict[str, JobSkill] = {}
         requirement_lines: list[tuple[Line, bool | None]] = []
+        prose_lines: list[Line] = []
         for section in parsed:
             if section.kind is SectionKind.REQUIREMENTS:
                 requirement_lines.extend((line, True) for line in section.lines)
             elif section.kind is SectionKind.NICE_TO_HAVE:
                 requirement_lines.extend((line, False) for line in section.lines)
+            elif section.kind in _PROSE:
+                prose_lines.extend(section.lines)
         line_of = {line.start: line for section in parsed for line in section.lines}
         starts = sorted(line_of)
         mentions = self._extractor.extract(text)
@@ -271,16 +414,20 @@ class JobAnalyser:
                     terms=terms(mention.text),
                 ),
             )
-        for line, required in requirement_lines:
-            if _YEARS.search(line.text):
-                continue
-            for first, last in list_items(line.text):
-                item = Line(
-                    line.text[first:last], line.start + first, line.start + last, line.bulleted
-                )
-                entry = _requirement_phrase(item, required, line.text, mentions)
-                if entry is not None:
-                    skills.setdefault(entry.key, entry)
+        asked: list[tuple[Line, Line, bool | None]] = [
+            (line, item, required)
+            for line, required in requirement_lines
+            if not _YEARS.search(line.text)
+            for item in requirement_items(line)
+        ]
+        # "we seek someone with a track record in A, B and C"
+        asked += [(line, item, None) for line in prose_lines for item in asked_in_prose(line)]
+        phrases: set[frozenset[str]] = set()
+        for line, item, required in asked:
+            entry = _requirement_phrase(item, required, line.text, mentions)
+            if entry is not None and entry.terms not in phrases:  # one entry per set of words
+                phrases.add(entry.terms)
+                skills.setdefault(entry.key, entry)
         occupation = self._titles.normalise(job.title)
         family_title = occupation.code if occupation else fold(job.title)
         seniority = seniority_of(job.title)

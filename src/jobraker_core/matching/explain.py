@@ -55,7 +55,9 @@ class SkillMatch:
     """A skill the job asks for, and whether (and where) the candidate has it.
 
     ``required``: True required, False nice to have, None the posting does not say.
-    ``candidate_evidence`` is where the profile shows the skill; None when it is missing.
+    ``candidate_evidence`` is where the profile shows the skill. A missing skill has none, or,
+    when the profile names it only in a job title ("Java Developer" and nothing more), that
+    title: it is then still listed as missing, for half the credit (``only_in_title``).
     """
 
     name: str
@@ -64,6 +66,11 @@ class SkillMatch:
     matched: bool
     job_evidence: Evidence
     candidate_evidence: Evidence | None = None
+
+    @property
+    def only_in_title(self) -> bool:
+        """Whether the profile names this missing skill only in a job title."""
+        return not self.matched and self.candidate_evidence is not None
 
 
 @attrs.frozen

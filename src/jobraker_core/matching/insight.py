@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Final
 
 import attrs
 
+from jobraker_core.market.model import midpoint, percentile, whole
+
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
@@ -44,6 +46,12 @@ class SalaryRange:
     high: Decimal
     median: Decimal
     """The median of each job's midpoint ((lowest + highest) / 2)."""
+    p25: Decimal | None = None
+    """The lower quartile of the midpoints (``percentile_cont``, as market insight)."""
+    p75: Decimal | None = None
+    """The upper quartile of the midpoints."""
+    estimated: int = 0
+    """Of ``jobs``, how many give an estimated salary rather than the employer's."""
 
 
 @attrs.frozen
@@ -72,12 +80,14 @@ def career_insight(best: Sequence[Match], *, limit: int = 20) -> CareerInsight:
         for key, (jobs, required) in ordered[:limit]
     )
     by_currency: dict[str, list[tuple[Decimal, Decimal]]] = {}
+    estimated: dict[str, int] = {}
     for match in best:
         salary = match.job.salary
         if salary is not None:
             by_currency.setdefault(salary.currency, []).append(
                 (salary.annual_low, salary.annual_high)
             )
+            estimated[salary.currency] = estimated.get(salary.currency, 0) + salary.estimated
     salaries = tuple(
         SalaryRange(
             currency=currency,
@@ -85,6 +95,9 @@ def career_insight(best: Sequence[Match], *, limit: int = 20) -> CareerInsight:
             low=min(low for low, _ in ranges),
             high=max(high for _, high in ranges),
             median=Decimal(median((low + high) / 2 for low, high in ranges)).quantize(Decimal(1)),
+            p25=whole(percentile(sorted(midpoint(lo, hi) for lo, hi in ranges), 0.25)),
+            p75=whole(percentile(sorted(midpoint(lo, hi) for lo, hi in ranges), 0.75)),
+            estimated=estimated.get(currency, 0),
         )
         for currency, ranges in sorted(by_currency.items(), key=lambda i: (-len(i[1]), i[0]))
     )

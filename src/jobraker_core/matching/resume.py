@@ -36,7 +36,7 @@ from jobraker_core.matching.phrases import (
     sections,
     terms,
 )
-from jobraker_core.matching.skills import seniority_of
+from jobraker_core.matching.skills import HUMAN_LANGUAGES, is_language, seniority_of
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -313,16 +313,7 @@ _FIELD: Final = re.compile(
 )
 _YEAR: Final = re.compile(r"\b(?:19|20)\d{2}\b")
 
-_LANGUAGE_WORDS: Final = (
-    "english french german spanish italian portuguese dutch swedish norwegian danish finnish "
-    "icelandic polish czech slovak hungarian romanian bulgarian greek turkish russian ukrainian "
-    "serbian croatian slovenian estonian latvian lithuanian arabic hebrew persian farsi urdu "
-    "hindi bengali punjabi tamil telugu marathi gujarati kannada malayalam chinese mandarin "
-    "cantonese japanese korean vietnamese thai indonesian malay tagalog filipino swahili amharic "
-    "yoruba hausa zulu afrikaans catalan basque galician irish welsh albanian armenian georgian "
-    "kazakh uzbek nepali sinhala khmer burmese mongolian latin esperanto"
-)
-_LANGUAGES: Final = _LANGUAGE_WORDS.split()
+_LANGUAGES: Final = sorted(HUMAN_LANGUAGES)
 _LANGUAGE_NAMES: Final = {name: name.capitalize() for name in _LANGUAGES}
 _LEVEL: Final = re.compile(
     r"\b(?P<level>native|mother tongue|bilingual|fluent|fluency|proficient|professional|"
@@ -427,8 +418,8 @@ def _free_skill_name(text: str) -> str | None:
     head, colon, _ = text.partition(":")
     name = head if colon and 0 < len(head.split()) <= 6 else text  # noqa: PLR2004
     name = _FREE_FILLER.sub("", name.strip(" .;*_")).strip(" .;")
-    if not _has_letters(name) or len(name) > _FREE_SKILL_MAX:
-        return None
+    if not _has_letters(name) or len(name) > _FREE_SKILL_MAX or is_language(name):
+        return None  # a language is one of the profile's languages, not a skill
     return name[0].upper() + name[1:]
 
 
@@ -546,10 +537,36 @@ class ResumeParser:
             return lines[index].text if index >= 0 else mention.text
 
         found: dict[str, CandidateSkill] = {}
+        strength: dict[str, int] = {}
         periods: dict[str, list[Period]] = {}
         covered: dict[int, set[str]] = {}  # line index -> the words its mentions cover
+        listed = [
+            (s.lines[0].start, s.lines[-1].end)
+            for s in parsed
+            if s.kind is SectionKind.SKILLS and s.lines
+        ]
+        titled = [
+            (role.evidence.start, role.evidence.end, fold(role.title))
+            for role in roles
+            if role.evidence is not None and role.evidence.start is not None
+        ]
+
+        def rank(mention: SkillMention) -> int:
+            """0 listed as a skill, 1 said elsewhere (a role's description), 2 only a title."""
+            if any(a <= mention.start < b for a, b in listed):
+                return 0
+            for start, end, title in titled:
+                if (
+                    start is not None
+                    and end is not None
+                    and start <= mention.start < end
+                    and fold(mention.text) in title
+                ):
+                    return 2
+            return 1
+
         for mention in self._extractor.extract(text):
-            if any(a <= mention.start < b for a, b in personal):
+            if any(a <= mention.start < b for a, b in personal) or _negated(text, mention.start):
                 continue
             skill = mention.skill
             for role, (start, end) in zip(roles, spans, strict=True):
@@ -560,7 +577,9 @@ class ResumeParser:
             covered.setdefault(_line_index(line_starts, mention.start), set()).update(
                 terms(mention.text) | terms(skill.name)
             )
-            if skill.id not in found:
+            strong = rank(mention)
+            if strong < strength.get(skill.id, 3):  # the strongest mention is the evidence
+                strength[skill.id] = strong
                 found[skill.id] = CandidateSkill(
                     name=skill.name,
                     skill_id=skill.id,
@@ -598,6 +617,22 @@ class ResumeParser:
                         )
                     )
         return skills[:300]
+
+
+_NEGATION: Final = re.compile(
+    r"\b(?:without|minus|lacking|excluding|except(?: for)?|no experience (?:in|with)|"
+    r"not (?:including|using))\b[^,;.:()\n]{0,60}$",
+    re.IGNORECASE,
+)
+
+
+def _negated(text: str, offset: int) -> bool:
+    """Whether the words before ``offset`` deny the skill ("a UI lead without Angular and Ajax").
+
+    The denial reaches back at most 60 characters within the same clause.
+    """
+    line_start = text.rfind("\n", 0, offset) + 1
+    return _NEGATION.search(text[max(line_start, offset - 80) : offset]) is not None
 
 
 def _mostly_new(text: str, covered: set[str]) -> bool:

@@ -78,7 +78,7 @@ from jobraker_core.matching.phrases import needed_terms, overlap, terms
 from jobraker_core.matching.skills import Seniority
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping, Sequence
+    from collections.abc import Callable, Iterable, Mapping, Sequence
 
     from jobraker_core.accounts.profile import JobPreferences
     from jobraker_core.jobs.model import JobPosting
@@ -109,6 +109,8 @@ FRESH_DAYS: Final = 3.0
 STALE_DAYS: Final = 60.0
 SAME_COUNTRY: Final = 0.6
 ELSEWHERE: Final = 0.2
+TITLE_ONLY_SHARE: Final = 0.5
+"""The credit of a skill the profile names only in a job title ("Java Developer", no more)."""
 MISSING_SHOWN: Final = 5
 """How many missing skills the skills part's sentence names."""
 
@@ -175,6 +177,7 @@ class Scorer:
         candidate = seeker.candidate
         self._candidate = candidate
         self._skills: dict[str, Evidence] = {}
+        self._titled: dict[str, Evidence] = {}
         self._lines: list[_Line] = []
         self._titles: list[tuple[str, str | None, frozenset[str]]] = []
         if candidate is not None:
@@ -190,8 +193,15 @@ class Scorer:
 
     def _index(self, candidate: CandidateProfile) -> None:
         seen_contexts: set[str] = set()
+        only_in_title = _title_only(candidate)
         for skill in candidate.skills:
             evidence = skill.evidence or Evidence.entered(skill.name)
+            if skill.skill_id is not None and only_in_title(evidence):
+                # A title says what the person was called, not which skills they claim (the
+                # phrase lines below leave titles out for the same reason): "Java Developer"
+                # alone is shown as named in a title, half credit, and listed as missing.
+                self._titled.setdefault(skill.skill_id, evidence)
+                continue
             if skill.skill_id is not None:
                 self._skills.setdefault(skill.skill_id, evidence)
             self._lines.append(_Line(terms(skill.name), evidence))
@@ -206,18 +216,15 @@ class Scorer:
         for role in candidate.roles:
             # A title says what the person was, not which skills they used: the description
             # lines are evidence of skills, the title is not (it counts for title and years).
-            for line in role.description.split("\n"):
-                if line.strip():
-                    self._lines.append(
-                        _Line(terms(line), Evidence(line.strip(), context=line.strip()))
-                    )
+            self._add_lines(role.description)
             self._titles.append((role.title, role.occupation_code, _title_terms(role.title)))
-        if candidate.summary:
-            for line in candidate.summary.split("\n"):
-                if line.strip():
-                    self._lines.append(
-                        _Line(terms(line), Evidence(line.strip(), context=line.strip()))
-                    )
+        self._add_lines(candidate.summary or "")
+
+    def _add_lines(self, text: str) -> None:
+        """Each non-blank line of ``text`` as a profile line (evidence of skills)."""
+        for line in text.split("\n"):
+            if line.strip():
+                self._lines.append(_Line(terms(line), Evidence(line.strip(), context=line.strip())))
 
     # ------------------------------------------------------------------------------ scoring
 
@@ -252,9 +259,11 @@ class Scorer:
     def _skill_matches(self, asked: Iterable[JobSkill]) -> list[SkillMatch]:
         matches: list[SkillMatch] = []
         for skill in asked:
-            evidence = self._skills.get(skill.skill_id) if skill.skill_id else None
-            if evidence is None:
+            if skill.skill_id is not None:
+                evidence = self._skills.get(skill.skill_id)
+            else:
                 evidence = self._phrase_evidence(skill.terms or terms(skill.name))
+            titled = None if evidence is not None or not skill.skill_id else self._titled
             matches.append(
                 SkillMatch(
                     name=skill.name,
@@ -262,7 +271,8 @@ class Scorer:
                     required=skill.required,
                     matched=evidence is not None,
                     job_evidence=skill.evidence,
-                    candidate_evidence=evidence,
+                    candidate_evidence=evidence
+                    or (titled.get(skill.skill_id or "") if titled else None),
                 )
             )
         return matches
@@ -286,7 +296,9 @@ class Scorer:
             )
         weight = {True: REQUIRED_SKILL, None: UNSTATED_SKILL, False: NICE_SKILL}
         total = sum(weight[s.required] for s in skills)
-        have = sum(weight[s.required] for s in skills if s.matched)
+        have = sum(weight[s.required] for s in skills if s.matched) + TITLE_ONLY_SHARE * sum(
+            weight[s.required] for s in skills if s.only_in_title
+        )
         required = [s for s in skills if s.required is not False]
         missing = [s.name for s in skills if not s.matched and s.required is not False]
         summary = (
@@ -575,6 +587,31 @@ class Scorer:
                     )
                 )
         return found
+
+
+def _title_only(candidate: CandidateProfile) -> Callable[[Evidence], bool]:
+    """A test of evidence: the résumé names the skill in a job title and nowhere else."""
+    titles = [
+        (role.evidence.start, role.evidence.end, f" {fold(role.title)} ")
+        for role in candidate.roles
+        if role.evidence is not None and role.evidence.start is not None
+    ]
+    texts = (*(role.description for role in candidate.roles), candidate.summary)
+    said = " " + " ".join(fold(text) for text in texts if text) + " "
+
+    def only_in_title(evidence: Evidence) -> bool:
+        if evidence.start is None or evidence.source is not EvidenceSource.RESUME:
+            return False
+        words = f" {fold(evidence.text)} "
+        return words not in said and any(
+            start is not None
+            and end is not None
+            and start <= evidence.start < end
+            and words in title
+            for start, end, title in titles
+        )
+
+    return only_in_title
 
 
 def _place_in(name: str, job: JobPosting) -> bool:

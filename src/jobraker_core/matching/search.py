@@ -12,7 +12,7 @@ from typing import Final
 
 import attrs
 
-from jobraker_core.errors import InvalidInput, NotFound
+from jobraker_core.errors import InvalidInput
 from jobraker_core.jobs.model import MAX_QUERY_LENGTH, JobPosting, JobQuery
 from jobraker_core.matching.embedding import Embedder
 from jobraker_core.matching.retrieval import JobRetriever, RetrievedJob
@@ -74,12 +74,10 @@ class SearchJobsByMeaning:
         found = self._retriever.retrieve(
             text=query.text, vector=vector, filters=query.filters, limit=query.limit
         )
-        hits: list[SearchHit] = []
         with self._uow() as uow:
-            for retrieved in found:
-                try:
-                    job = uow.jobs.get(retrieved.job_id)
-                except NotFound:
-                    continue
-                hits.append(SearchHit(job=job, retrieval=retrieved))
-        return hits
+            jobs = {job.id: job for job in uow.jobs.get_many([r.job_id for r in found])}
+        return [
+            SearchHit(job=jobs[retrieved.job_id], retrieval=retrieved)
+            for retrieved in found
+            if retrieved.job_id in jobs
+        ]

@@ -29,7 +29,7 @@ import functools
 import math
 import re
 import unicodedata
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 import attrs
 
@@ -459,28 +459,68 @@ class _Match:
     guarded: bool
 
 
+HUMAN_LANGUAGES: Final = frozenset(
+    """
+    english french german spanish italian portuguese dutch swedish norwegian danish finnish
+    icelandic polish czech slovak hungarian romanian bulgarian greek turkish russian ukrainian
+    serbian croatian slovenian estonian latvian lithuanian arabic hebrew persian farsi urdu
+    hindi bengali punjabi tamil telugu marathi gujarati kannada malayalam chinese mandarin
+    cantonese japanese korean vietnamese thai indonesian malay tagalog filipino swahili amharic
+    yoruba hausa zulu afrikaans catalan basque galician irish welsh albanian armenian georgian
+    kazakh uzbek nepali sinhala khmer burmese mongolian latin esperanto
+    """.split()  # noqa: SIM905 - a word list reads better as prose
+)
+"""Human languages, folded: they belong to a profile's languages, not to its skills."""
+_LANGUAGE_FILLER: Final = frozenset(
+    """
+    language languages spoken written speak speaks speaking write writes writing read reading
+    understand understanding interact verbally use fluent fluency fluently native nativ bilingual
+    proficient proficiency business professional working conversational level mother tongue and
+    or in both skills skill a1 a2 b1 b2 c1 c2 excellent good strong full plus
+    """.split()  # noqa: SIM905
+)
+
+
+def is_language(text: str) -> bool:
+    """Whether ``text`` names human languages and nothing else ("English", "fluent Spanish").
+
+    "Natural language processing", "SAS language" or "sign language" are not.
+    """
+    words = _fold(text).split()
+    return any(w in HUMAN_LANGUAGES for w in words) and all(
+        w in HUMAN_LANGUAGES or w in _LANGUAGE_FILLER for w in words
+    )
+
+
 class SkillExtractor:
     """Finds the canonical skills a job posting or a résumé names, with evidence spans.
 
     Deterministic and pure: build it once per taxonomy and reuse it; it keeps no state between
     calls other than a lazily built word index for :meth:`rank_esco`.
+
+    Human languages are ESCO skills ("English", "understand spoken Spanish"), but a person's
+    languages are not their skills: :meth:`extract` leaves them out (the résumé parser reads them
+    into ``CandidateProfile.languages``); :meth:`rank_esco`, which labels text with ESCO's own
+    vocabulary, keeps them.
     """
 
     def __init__(self, taxonomy: SkillTaxonomy) -> None:
         """Prepare an extractor over ``taxonomy``."""
         self._taxonomy = taxonomy
         self._lexical: _LexicalIndex | None = None
+        self._languages = frozenset(skill.id for skill in taxonomy if is_language(skill.name))
 
     @property
     def taxonomy(self) -> SkillTaxonomy:
         """The taxonomy this extractor matches against."""
         return self._taxonomy
 
-    def extract(self, text: str) -> tuple[SkillMention, ...]:
+    def extract(self, text: str, *, languages: bool = False) -> tuple[SkillMention, ...]:
         """Return every skill mention in ``text`` (plain text), in order of appearance.
 
         Spans index into ``text`` exactly as given; run HTML through
-        :func:`jobraker_core.jobs.text.to_plain_text` first.
+        :func:`jobraker_core.jobs.text.to_plain_text` first. Human languages are left out unless
+        ``languages`` is True.
         """
         tokens = _tokens(text)
         if not tokens:
@@ -489,7 +529,10 @@ class SkillExtractor:
         segments = [bisect.bisect_right(bounds, token.start) for token in tokens]
         matches = self._match(text, tokens, segments)
         matches = self._confirm_guarded(text, tokens, segments, matches)
-        return self._with_requirements(text, tokens, matches, bounds)
+        found = self._with_requirements(text, tokens, matches, bounds)
+        if languages or not self._languages:
+            return found
+        return tuple(m for m in found if m.skill.id not in self._languages)
 
     def distinct(self, text: str) -> tuple[SkillMention, ...]:
         """Return one mention per skill (its first), in order of first appearance.
@@ -517,7 +560,7 @@ class SkillExtractor:
         ``mentions=False`` the ranking is by shared words alone.
         """
         ranked: dict[str, RankedLabel] = {}
-        for mention in self.extract(text) if mentions else ():
+        for mention in self.extract(text, languages=True) if mentions else ():
             words = len(_tokens(mention.text))
             score = 2.0 + min(words, 9) / 10 - mention.start / (100 * (len(text) + 1))
             for label in mention.skill.esco_labels:

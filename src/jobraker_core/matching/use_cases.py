@@ -49,6 +49,9 @@ from jobraker_core.matching.saved_searches import (
 )
 from jobraker_core.matching.scoring import Scorer, Seeker, rank
 from jobraker_core.matching.skills import seniority_of
+from jobraker_core.moderation.model import DEFAULT_POLICY
+from jobraker_core.moderation.use_cases import apply_policy, visibility_of
+from jobraker_core.notifications.new_matches import saved_search_match
 from jobraker_core.pagination import Page, PageRequest
 
 if TYPE_CHECKING:
@@ -455,12 +458,8 @@ class MatchEngine:
         retrieved = self._retriever.retrieve(
             text=self.query_text(seeker) or None, vector=vector, filters=filters, limit=pool
         )
-        jobs: list[JobPosting] = []
-        for item in retrieved:
-            try:
-                jobs.append(uow.jobs.get(item.job_id))
-            except NotFound:
-                continue  # deleted since retrieval
+        # One read for the whole pool; a job deleted since retrieval is left out.
+        jobs = uow.jobs.get_many([item.job_id for item in retrieved])
         return self.score(seeker, vector, jobs)
 
     def score(
@@ -493,7 +492,8 @@ class Recommend:
     """The best jobs for the person, explained, one page at a time.
 
     Jobs excluded by the person's hard constraints (and dismissed ones) are left out; the rest
-    are ranked by score with near-duplicates moved down (``scoring.rank``). The ranking covers
+    are ranked by score with near-duplicates moved down (``scoring.rank``). Jobs the moderation
+    policy hides are left out and the ones it demotes come after the rest. The ranking covers
     the ``RETRIEVAL_POOL`` jobs retrieval finds first, so ``total`` is at most that many.
     ``Conflict`` when there is nothing to match the person by.
     """
@@ -510,8 +510,11 @@ class Recommend:
             found = self._engine.matches(
                 uow, seeker, attrs.evolve(query.filters, sort=JobSort.RELEVANCE)
             )
+            # moderation: flagged jobs are hidden or moved down (jobraker_core.moderation)
+            standing = visibility_of(uow.moderation, [m.job.id for m in found], DEFAULT_POLICY)
         minimum = query.min_score if query.min_score is not None else 0.0
         kept = rank(m for m in found if not m.excluded and m.score >= minimum)
+        kept = apply_policy(kept, standing, key=lambda m: m.job.id)
         page = query.page
         return Page(
             items=tuple(kept[page.offset : page.offset + page.per_page]),
@@ -742,13 +745,8 @@ class ListSavedSearchMatches:
         """Return one page."""
         with self._uow() as uow:
             hits = uow.saved_searches.hits(user_id, search_id, page)
-            items: list[SavedSearchMatch] = []
-            for hit in hits.items:
-                try:
-                    job: JobPosting | None = uow.jobs.get(hit.job_id)
-                except NotFound:
-                    job = None
-                items.append(SavedSearchMatch(hit, job))
+            jobs = {job.id: job for job in uow.jobs.get_many([h.job_id for h in hits.items])}
+            items = [SavedSearchMatch(hit, jobs.get(hit.job_id)) for hit in hits.items]
         return Page(items=tuple(items), total=hits.total, request=hits.request)
 
 
@@ -806,6 +804,8 @@ class RefreshSavedSearches:
                 fresh = [j for j in fresh if scores.get(j.id, 0.0) >= search.min_score]
             hits = [SavedSearchHit(search.id, job.id, now, scores.get(job.id)) for job in fresh]
             added = uow.saved_searches.add_hits(hits)
+            for job in fresh:  # one NEW_MATCH per (search, job): the outbox drops repeats
+                uow.notifications.add(saved_search_match(search, job, now, scores.get(job.id)))
             uow.saved_searches.mark_checked(search.id, now)
             uow.commit()
         return added

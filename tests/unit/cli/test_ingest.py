@@ -86,3 +86,14 @@ def test_ctrl_c_marks_the_run_failed_and_exits_130(capsys, tmp_path):
     (run,) = container.list_ingestions()(PageRequest()).items
     assert (run.status, run.error) == (RunStatus.FAILED, "interrupted")
     assert "is marked failed" in capsys.readouterr().err
+
+
+def test_ingest_takes_the_workers_after_ingestion_steps_in_process(capsys, tmp_path):
+    """Moderation, market facts, embeddings and saved searches are done before it returns."""
+    container, build = _builder(InMemoryJobSource(_drafts(3)))
+    assert main(["ingest", "demo", "--data-dir", str(tmp_path)], build=build) == 0
+    out = capsys.readouterr().out
+    assert "Market: 3 job(s) analysed for salary insight and trends" in out
+    assert "Embeddings: 3 job(s) embedded" in out
+    assert container.embed_jobs()().checked == 0
+    assert container.task_queue().tasks == [], "nothing was left for a worker to do"

@@ -36,7 +36,8 @@ def _handlers(app: Litestar) -> list[tuple[str, str, HTTPRouteHandler]]:
     """Every (method, path, handler) the app routes, without Litestar's automatic OPTIONS."""
     found = []
     for route in app.routes:
-        for handler in route.route_handlers:
+        # a WebSocket route has one handler (``route_handler``), an HTTP route several
+        for handler in getattr(route, "route_handlers", None) or [route.route_handler]:
             methods = sorted(getattr(handler, "http_methods", None) or ["WEBSOCKET"])
             if methods == ["OPTIONS"] and handler.handler_name == _AUTO_OPTIONS:
                 continue
@@ -84,6 +85,11 @@ PUBLIC_ROUTES = {
     ("GET", "/api/v1/auth/oidc"),
     ("GET", "/api/v1/auth/oidc/{provider:str}/start"),
     ("GET", "/api/v1/auth/oidc/{provider:str}/callback"),
+    # one-click unsubscribe from a notification: the signed token is the credential
+    ("GET", "/api/v1/notifications/unsubscribe"),
+    ("POST", "/api/v1/notifications/unsubscribe"),
+    # Skyvern's run callback: its HMAC signature over the raw body is the credential
+    ("POST", "/api/v1/webhooks/skyvern"),
 }
 
 

@@ -131,7 +131,8 @@ def test_unknown_source_is_refused_with_422(client, container, sources):
     assert response.json()["errors"] == [
         {
             "field": "source",
-            "message": "unknown source 'monster'; the API can start: demo, feed, adzuna",
+            "message": "unknown source 'monster'; the API can start: "
+            "demo, feed, adzuna, greenhouse, lever",
         }
     ]
     assert container.task_queue().tasks == []

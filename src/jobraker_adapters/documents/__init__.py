@@ -1,0 +1,1 @@
+"""Adapters of generated documents: rendering them as PDF and DOCX files."""

@@ -1,0 +1,1 @@
+"""Language models for the assistant: the local deterministic one and OpenAI-compatible servers."""

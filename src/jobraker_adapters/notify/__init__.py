@@ -1,0 +1,1 @@
+"""Notification adapters: e-mail over SMTP, real-time pushes through Redis, unsubscribe links."""

@@ -1,0 +1,1 @@
+"""Generated documents: tailored résumés and cover letters that state only true facts."""

@@ -1,0 +1,1 @@
+"""Market intelligence: salaries and posting trends from the jobs Jobraker has seen."""
