@@ -90,6 +90,15 @@ def bearer_for(container: Any, user: User) -> dict[str, str]:
     return {"Authorization": f"Bearer {issued.token}"}
 
 
+def add_user(uow_factory: Any) -> uuid.UUID:
+    """Store a new user in a committed unit of ``uow_factory`` and return its id."""
+    user = make_user()
+    with uow_factory() as uow:
+        uow.users.add(user)
+        uow.commit()
+    return user.id
+
+
 def stored_user(container: Any, *, role: Role = Role.USER) -> User:
     """Store a new user (with a placeholder hash: it cannot log in) through the container."""
     user = make_user(role=role, created_at=container.clock().now())

@@ -75,6 +75,7 @@ from jobraker_adapters.postgres.pool import open_pool
 from jobraker_adapters.postgres.retrieval import PostgresJobRetriever
 from jobraker_adapters.postgres.uow import PostgresUnitOfWorkFactory
 from jobraker_adapters.readiness import ServiceReadiness
+from jobraker_adapters.redis_completion_cache import RedisCompletionCache
 from jobraker_adapters.redis_queue import RQTaskQueue, open_redis
 from jobraker_adapters.redis_user_data import RedisUserDataCache
 from jobraker_adapters.resume_text import FileDocumentReader
@@ -135,6 +136,7 @@ from jobraker_core.accounts.use_cases import (
     dummy_password_hash,
 )
 from jobraker_core.applications.analytics import GetApplicationAnalytics
+from jobraker_core.applications.reminders import NotifyDueReminders
 from jobraker_core.applications.submitting import (
     CancelApplicationRun,
     ReceiveRunWebhook,
@@ -242,6 +244,7 @@ from jobraker_core.notifications.use_cases import (
     ReplaceNotificationPreferences,
     Unsubscribe,
 )
+from jobraker_core.spending import GetApplicationSpending, GetUsage
 
 __all__ = [
     "Container",
@@ -575,6 +578,9 @@ class Container(containers.DeclarativeContainer):
     delete_bank_answer = providers.Factory(DeleteBankAnswer, uow=uow)
     list_site_breakers = providers.Factory(ListSiteBreakers, uow=uow, clock=clock)
     application_analytics = providers.Factory(GetApplicationAnalytics, uow=uow)
+    application_spending = providers.Factory(GetApplicationSpending, uow=uow)
+    notify_due_reminders = providers.Factory(NotifyDueReminders, uow=uow, clock=clock)
+    get_usage = providers.Factory(GetUsage, uow=uow)
     record_run_report = providers.Factory(RecordRunReport, uow=uow, clock=clock)
     submit_application = providers.Factory(
         SubmitApplication,
@@ -771,7 +777,7 @@ class Container(containers.DeclarativeContainer):
     # the assistant's chat (jobraker_core.assistant): the tools are the use cases above, run for
     # the person chatting; change tools only propose, and the handlers carry out what the person
     # confirms; the context carries their latest applications
-    completion_cache = providers.Singleton(InMemoryCompletionCache)
+    completion_cache = providers.Singleton(RedisCompletionCache, redis)
     chat_action_tools = providers.Singleton(
         action_tools,
         list_applications=list_applications,
@@ -787,6 +793,8 @@ class Container(containers.DeclarativeContainer):
         explain=explain_match,
         insight=career_insight,
         get_job=get_job,
+        salaries=salary_insight,
+        market=market_data,
         extra=chat_action_tools,
     )
     proposal_handlers = providers.Singleton(
@@ -850,6 +858,7 @@ def build_memory_container(settings: Settings | None = None) -> Container:
         )
     )
     container.rate_limiter.override(providers.Singleton(InMemoryRateLimiter, container.clock))
+    container.completion_cache.override(providers.Singleton(InMemoryCompletionCache))
     container.jwt_secret.override(providers.Singleton(secrets.token_bytes, 64))
     container.password_hasher.override(providers.Singleton(InMemoryPasswordHasher))
     container.revocations.override(providers.Singleton(InMemoryRevocationStore, container.clock))
@@ -861,7 +870,8 @@ def build_memory_container(settings: Settings | None = None) -> Container:
     container.oidc_states.override(providers.Singleton(InMemoryOidcStateStore, container.clock))
     container.user_data_cache.override(
         providers.Singleton(
-            InMemoryUserDataCache, stores=providers.List(container.idempotency_store)
+            InMemoryUserDataCache,
+            stores=providers.List(container.idempotency_store, container.completion_cache),
         )
     )
     container.metrics_sink.override(providers.Singleton(InMemoryMetricsSink))

@@ -61,6 +61,7 @@ from jobraker_http.protection import (
 from jobraker_http.resumes import resumes_router
 from jobraker_http.search import search_router
 from jobraker_http.twofactor import two_factor_router
+from jobraker_http.usage import usage_router
 from jobraker_http.webhooks import webhooks_router
 
 API_PREFIX: Final = "/api/v1"
@@ -183,6 +184,7 @@ def create_app(container: Container) -> Litestar:
             resumes_router(),
             application_jobs_router(),
             applications_router(),
+            usage_router(),
             webhooks_router(),
             documents_router(),
             notifications_router(),
@@ -213,7 +215,7 @@ def create_app(container: Container) -> Litestar:
         openapi_config=openapi_config(),
         on_startup=[_start, _serve_metrics],
         on_shutdown=[rate_limits.aclose, _stop],
-        state=State({"container": container, "metrics": metrics}),
+        state=State({"container": container, "metrics": metrics, "rate_limits": rate_limits}),
         request_max_body_size=settings.max_body_bytes,
         # rate limits first; Idempotency-Key only on routes with opt={"idempotency": True}
         middleware=[

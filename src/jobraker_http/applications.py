@@ -74,11 +74,13 @@ from jobraker_core.applications.use_cases import (
 )
 from jobraker_core.errors import InvalidInput
 from jobraker_core.pagination import DEFAULT_PER_PAGE
+from jobraker_core.spending import GetApplicationSpending
 from jobraker_http.docs import problem_responses
 from jobraker_http.envelope import ItemMeta, ListMeta, list_meta
 from jobraker_http.guards import requires_user
 from jobraker_http.idempotency import IDEMPOTENT
 from jobraker_http.jobs import MAX_PAGE, clamp_page, parse_id
+from jobraker_http.usage import SpendingOut, spending_to_wire
 
 StatusWire = Literal[
     "saved",
@@ -193,10 +195,12 @@ class InterviewOut(msgspec.Struct, kw_only=True):
 
 
 class ReminderOut(msgspec.Struct, kw_only=True):
-    """A reminder."""
+    """A reminder; ``notified_at`` says when the person was notified (once, when it was due)."""
 
+    id: uuid.UUID
     at: datetime
     text: str
+    notified_at: datetime | None = None
 
 
 class ApplicationOut(msgspec.Struct, kw_only=True):
@@ -220,6 +224,8 @@ class ApplicationOut(msgspec.Struct, kw_only=True):
     contacts: list[ContactOut]
     interviews: list[InterviewOut]
     reminders: list[ReminderOut]
+    cost: SpendingOut | None = None
+    """What the application has cost (automation steps, USD); only on the single application."""
 
 
 def application_to_wire(app: Application) -> ApplicationOut:
@@ -290,7 +296,10 @@ def application_to_wire(app: Application) -> ApplicationOut:
         interviews=[
             InterviewOut(at=i.at, kind=i.kind, notes=i.notes) for i in app.tracking.interviews
         ],
-        reminders=[ReminderOut(at=r.at, text=r.text) for r in app.tracking.reminders],
+        reminders=[
+            ReminderOut(id=r.id, at=r.at, text=r.text, notified_at=r.notified_at)
+            for r in app.tracking.reminders
+        ],
     )
 
 
@@ -783,15 +792,21 @@ def track_application(
     "/{application_id:str}",
     sync_to_thread=True,
     summary="One of my applications",
+    description="With `cost`: the automation steps its runs took and their estimated cost in USD "
+    "(from the cost ledger).",
     responses=problem_responses(401, 404, 503),
 )
 def get_application(
     application_id: AppId,
     principal: NamedDependency[Principal],
     get_application: NamedDependency[GetApplication],
+    application_spending: NamedDependency[GetApplicationSpending],
 ) -> ApplicationEnvelope:
-    """Return the application."""
-    return _one(get_application(principal.user_id, parse_id(application_id, "application")))
+    """Return the application, with what it has cost."""
+    parsed = parse_id(application_id, "application")
+    wire = application_to_wire(get_application(principal.user_id, parsed))
+    wire.cost = spending_to_wire(application_spending(principal.user_id, parsed))
+    return ApplicationEnvelope(success=True, data=wire, meta=ItemMeta())
 
 
 @patch(
@@ -1121,6 +1136,7 @@ _USE_CASES: Final = (
     "list_applications",
     "track_application",
     "get_application",
+    "application_spending",
     "update_application",
     "delete_application",
     "list_application_events",

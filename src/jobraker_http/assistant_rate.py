@@ -12,10 +12,9 @@ edge's other rate limits (``jobraker_http.protection``).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import structlog
-from litestar.concurrency import sync_to_thread
 
 from jobraker_core.errors import TooManyRequests, UpstreamUnavailable
 from jobraker_core.rate_limits import Bucket
@@ -23,7 +22,10 @@ from jobraker_core.rate_limits import Bucket
 if TYPE_CHECKING:
     import uuid
 
+    from litestar.datastructures import State
+
     from jobraker_adapters.container import Container
+    from jobraker_http.protection import RateLimitPolicy
 
 _log = structlog.get_logger(__name__)
 
@@ -33,10 +35,14 @@ def assistant_bucket(user_id: uuid.UUID) -> str:
     return f"assistant:{user_id}"
 
 
-async def check_assistant_rate(container: Container, user_id: uuid.UUID) -> None:
-    """Count one request against the person's assistant rate; ``TooManyRequests`` over it."""
-    rate = container.settings().chat_rate
-    limiter = await sync_to_thread(container.rate_limiter)
+async def check_assistant_rate(state: State, user_id: uuid.UUID) -> None:
+    """Count one request against the person's assistant rate; ``TooManyRequests`` over it.
+
+    The limiter is the app's (``RateLimitPolicy.shared_limiter``), so its Redis connections are
+    closed when the app stops.
+    """
+    rate = cast("Container", state.container).settings().chat_rate
+    limiter = await cast("RateLimitPolicy", state.rate_limits).shared_limiter()
     try:
         decision = await limiter.hit([Bucket(key=assistant_bucket(user_id), rate=rate)])
     except UpstreamUnavailable as error:

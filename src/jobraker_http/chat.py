@@ -285,7 +285,7 @@ async def message_send(
     """Answer the message."""
     container = _container(state)
     command = _command(principal, data)
-    await check_assistant_rate(container, principal.user_id)
+    await check_assistant_rate(state, principal.user_id)
     use_case: SendMessage = await sync_to_thread(container.send_message)
     reply = await sync_to_thread(use_case, command)
     return ReplyEnvelope(success=True, data=reply_to_wire(reply), meta=ItemMeta())
@@ -515,7 +515,7 @@ async def chat_socket(socket: WebSocket[Any, Any, Any]) -> None:
             raw = await socket.receive_text()
             try:
                 command = _command(caller.principal, _read_frame(raw))
-                await check_assistant_rate(container, caller.principal.user_id)
+                await check_assistant_rate(socket.app.state, caller.principal.user_id)
                 use_case: SendMessage = await sync_to_thread(container.send_message)
                 async for event in relay(use_case.stream(command)):
                     await socket.send_json(event_frame(event))

@@ -220,7 +220,7 @@ async def tailored_resume_create(
     """Make (or queue, or reuse) a tailored résumé."""
     request = DocumentRequest(user_id=principal.user_id, job_id=parse_id(job_id, "job"))
     container = _container(state)
-    await check_assistant_rate(container, principal.user_id)
+    await check_assistant_rate(state, principal.user_id)
     tailor_resume: TailorResume = await sync_to_thread(container.tailor_resume)
     return _answer(await sync_to_thread(tailor_resume, request))
 
@@ -241,7 +241,7 @@ async def cover_letter_create(
     """Make (or queue, or reuse) a cover letter."""
     request = DocumentRequest(user_id=principal.user_id, job_id=parse_id(job_id, "job"))
     container = _container(state)
-    await check_assistant_rate(container, principal.user_id)
+    await check_assistant_rate(state, principal.user_id)
     draft_cover_letter: DraftCoverLetter = await sync_to_thread(container.draft_cover_letter)
     return _answer(await sync_to_thread(draft_cover_letter, request))
 

@@ -11,12 +11,11 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING, Annotated, Literal, cast
+from typing import Annotated, Literal
 
 import msgspec
 from litestar import Router, get
-from litestar.datastructures import State  # noqa: TC002 - Litestar reads it at runtime
-from litestar.di import NamedDependency, Provide
+from litestar.di import NamedDependency  # noqa: TC002 - Litestar reads it at runtime
 from litestar.params import Parameter
 
 from jobraker_core.jobs.model import RemoteMode
@@ -37,18 +36,9 @@ from jobraker_core.market.use_cases import (
 from jobraker_http.docs import problem_responses
 from jobraker_http.envelope import ItemMeta
 from jobraker_http.guards import requires_user
-
-if TYPE_CHECKING:
-    from jobraker_adapters.container import Container
+from jobraker_http.providers import container_provider
 
 _TEXT = 200
-
-
-def _provider(name: str) -> Provide:
-    def provide(state: State) -> object:
-        return getattr(cast("Container", state.container), name)()
-
-    return Provide(provide, sync_to_thread=False)
 
 
 class OccupationOut(msgspec.Struct, kw_only=True):
@@ -294,7 +284,9 @@ def market_router() -> Router:
         route_handlers=[market_salaries, market_trends],
         tags=["market"],
         guards=[requires_user],
-        dependencies={name: _provider(name) for name in ("salary_insight", "market_trends")},
+        dependencies={
+            name: container_provider(name) for name in ("salary_insight", "market_trends")
+        },
     )
 
 

@@ -16,15 +16,13 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Final, Literal, cast
+from typing import Annotated, Final, Literal
 
 import msgspec
 from litestar import Router, delete, get, post
-from litestar.datastructures import State  # noqa: TC002 - Litestar reads it at runtime
-from litestar.di import NamedDependency, Provide
+from litestar.di import NamedDependency  # noqa: TC002 - Litestar reads it at runtime
 from litestar.params import JSONBody, Parameter
 
-from jobraker_adapters.container import Container
 from jobraker_core.accounts.identity import Principal
 from jobraker_core.jobs.model import MAX_QUERY_LENGTH, posted_since
 from jobraker_core.matching.candidate import Evidence
@@ -62,6 +60,7 @@ from jobraker_http.jobs import (
     job_query,
     parse_id,
 )
+from jobraker_http.providers import container_provider
 from jobraker_http.schemas import EmploymentWire, JobOut, Number, job_to_wire, number
 
 ReasonWire = Literal[
@@ -441,20 +440,6 @@ def insight_to_wire(insight: CareerInsight) -> CareerInsightOut:
     )
 
 
-# ----------------------------------------------------------------------------- providers
-
-
-def _container(state: State) -> Container:
-    return cast("Container", state.container)
-
-
-def _provider(name: str) -> Provide:
-    def provide(state: State) -> object:
-        return getattr(_container(state), name)()
-
-    return Provide(provide, sync_to_thread=False)
-
-
 # ----------------------------------------------------------------------------- jobs routes
 
 
@@ -581,10 +566,10 @@ def matching_jobs_router() -> Router:
         tags=["matching"],
         guards=[requires_user],
         dependencies={
-            "recommend_jobs": _provider("recommend_jobs"),
-            "explain_match": _provider("explain_match"),
-            "give_feedback": _provider("give_feedback"),
-            "withdraw_feedback": _provider("withdraw_feedback"),
+            "recommend_jobs": container_provider("recommend_jobs"),
+            "explain_match": container_provider("explain_match"),
+            "give_feedback": container_provider("give_feedback"),
+            "withdraw_feedback": container_provider("withdraw_feedback"),
         },
     )
 
@@ -754,7 +739,7 @@ def matching_users_router() -> Router:
         tags=["matching"],
         guards=[requires_user],
         dependencies={
-            name: _provider(name)
+            name: container_provider(name)
             for name in (
                 "list_feedback",
                 "create_saved_search",

@@ -21,7 +21,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncGenerator, Iterable
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Any, Final, Literal, cast
+from typing import TYPE_CHECKING, Annotated, Any, Final, Literal
 
 import msgspec
 import structlog
@@ -31,7 +31,7 @@ from litestar.channels.backends.memory import MemoryChannelsBackend
 from litestar.channels.backends.redis import RedisChannelsPubSubBackend
 from litestar.concurrency import sync_to_thread
 from litestar.datastructures import State  # noqa: TC002 - Litestar reads it at runtime
-from litestar.di import NamedDependency, Provide
+from litestar.di import NamedDependency  # noqa: TC002 - Litestar reads it at runtime
 from litestar.params import JSONBody, Parameter
 
 from jobraker_core.accounts.identity import Principal
@@ -60,6 +60,7 @@ from jobraker_http.docs import problem_responses
 from jobraker_http.envelope import ItemMeta, Pagination, list_meta
 from jobraker_http.guards import public, requires_user
 from jobraker_http.jobs import MAX_PAGE, clamp_page, parse_id
+from jobraker_http.providers import container_of, container_provider
 
 if TYPE_CHECKING:
     from jobraker_adapters.container import Container
@@ -67,22 +68,16 @@ if TYPE_CHECKING:
 WS_PATH: Final = "/ws/notifications"
 
 KindWire = Literal[
-    "new_match", "application_status", "needs_user", "approval_waiting", "site_paused"
+    "new_match",
+    "application_status",
+    "needs_user",
+    "approval_waiting",
+    "site_paused",
+    "reminder_due",
 ]
 ChannelWire = Literal["in_app", "websocket", "email"]
 
 _log = structlog.get_logger("jobraker.http.notifications")
-
-
-def _container(state: State) -> Container:
-    return cast("Container", state.container)
-
-
-def _provider(name: str) -> Provide:
-    def provide(state: State) -> object:
-        return getattr(_container(state), name)()
-
-    return Provide(provide, sync_to_thread=False)
 
 
 # ----------------------------------------------------------------------------- wire schemas
@@ -269,7 +264,7 @@ def preferences_from_wire(user_id: uuid.UUID, data: PreferencesIn) -> Notificati
 
 
 def _email_available(state: State) -> bool:
-    return bool(_container(state).settings().smtp_host)
+    return bool(container_of(state).settings().smtp_host)
 
 
 # ----------------------------------------------------------------------------- routes
@@ -433,7 +428,7 @@ def notifications_router() -> Router:
         route_handlers=[unsubscribe_link, unsubscribe_one_click, user],
         tags=["notifications"],
         dependencies={
-            name: _provider(name)
+            name: container_provider(name)
             for name in (
                 "list_notifications",
                 "mark_notification_read",

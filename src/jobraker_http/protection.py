@@ -234,6 +234,12 @@ class RateLimitPolicy:
                 error=error.message,
             )
 
+    async def shared_limiter(self) -> RateLimiter:
+        """The app's limiter, for limits a route counts itself (``aclose`` closes it)."""
+        if self._parts is None:
+            self._parts = await sync_to_thread(self._resolve)
+        return self._parts[0]
+
     async def aclose(self) -> None:
         """Close the limiter's connections, if it was ever used."""
         if self.limiter is not None:

@@ -15,16 +15,15 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Any, Final, Literal, cast
+from typing import Annotated, Any, Final, Literal
 
 import msgspec
 from litestar import Request, Router, get, post, put
 from litestar.concurrency import sync_to_thread
-from litestar.datastructures import State, UploadFile
-from litestar.di import NamedDependency, Provide
+from litestar.datastructures import UploadFile
+from litestar.di import NamedDependency  # noqa: TC002 - Litestar reads it at runtime
 from litestar.params import JSONBody, Parameter
 
-from jobraker_adapters.container import Container
 from jobraker_core.accounts.identity import Principal
 from jobraker_core.errors import InvalidInput
 from jobraker_core.matching.candidate import CandidateProfile, YearMonth
@@ -47,6 +46,7 @@ from jobraker_http.envelope import ItemMeta, ListMeta, list_meta
 from jobraker_http.guards import requires_user
 from jobraker_http.jobs import MAX_PAGE, clamp_page, parse_id
 from jobraker_http.matching import EvidenceOut, evidence_to_wire
+from jobraker_http.providers import container_provider
 
 UPLOAD_BODY_LIMIT: Final = MAX_RESUME_BYTES + 512 * 1024
 """The request body limit of the upload route: the file's limit plus room for multipart framing."""
@@ -297,17 +297,6 @@ class CandidateProfileIn(_In):
 # ----------------------------------------------------------------------------- routes
 
 
-def _container(state: State) -> Container:
-    return cast("Container", state.container)
-
-
-def _provider(name: str) -> Provide:
-    def provide(state: State) -> object:
-        return getattr(_container(state), name)()
-
-    return Provide(provide, sync_to_thread=False)
-
-
 async def _upload_content(request: Request[Any, Any, Any]) -> tuple[bytes, str | None]:
     """The file (or pasted text) the upload request carries, and its name."""
     media = (request.headers.get("content-type") or "").split(";", 1)[0].strip().lower()
@@ -471,7 +460,7 @@ def resumes_router() -> Router:
         tags=["résumés"],
         guards=[requires_user],
         dependencies={
-            name: _provider(name)
+            name: container_provider(name)
             for name in (
                 "upload_resume",
                 "list_resumes",

@@ -10,8 +10,9 @@ once:
   after ``ORPHAN_AFTER``) recovers by asking the submitter about the attempt (``needs_review``
   when it cannot tell). ``UpstreamUnavailable`` is re-raised while RQ has retries left.
 - ``tick_applications(key)``, enqueued every minute by the worker's ticker under
-  ``application-tick-<minute>``: relays the task outbox to the queue and reconciles
-  applications stuck in ``queued``/``submitting`` (polling the runs whose webhook never came).
+  ``application-tick-<minute>``: relays the task outbox to the queue, reconciles
+  applications stuck in ``queued``/``submitting`` (polling the runs whose webhook never came),
+  and turns due reminders into notifications (each once).
 - ``cancel_application_run(id)`` asks the submitter to stop a withdrawn application's run.
 - ``purge_idempotency_keys(key)``, enqueued on the hour under ``idempotency-purge-<hour>``:
   deletes expired ``Idempotency-Key`` records.
@@ -84,11 +85,12 @@ def execute_cancel(container: Container, application_id: str) -> bool:
 
 
 def execute_tick(container: Container) -> dict[str, int]:
-    """Relay the outbox and reconcile stuck applications; return the counts."""
+    """Relay the outbox, reconcile stuck applications, notify due reminders; return the counts."""
     reconciled = container.reconcile_applications()()
     relayed = container.relay_tasks()()  # after reconciling: its requeued tasks go out now
-    result = {"relayed": relayed, "reconciled": reconciled}
-    if relayed or reconciled:
+    reminded = container.notify_due_reminders()()
+    result = {"relayed": relayed, "reconciled": reconciled, "reminded": reminded}
+    if relayed or reconciled or reminded:
         log.info("applications.tick", **result)
     return result
 
@@ -112,7 +114,7 @@ def cancel_application_run(application_id: str) -> bool:
 
 
 def tick_applications(key: str) -> dict[str, int]:
-    """RQ task, once a minute (``key`` names the minute): relay the outbox, reconcile."""
+    """RQ task, once a minute (``key`` names the minute): relay, reconcile, remind."""
     del key
     container = build_container(Settings.from_os())
     try:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import TYPE_CHECKING
 
 import pytest
 
+from account_builders import add_user
 from jobraker_adapters.memory import InMemoryUnitOfWorkFactory
 from jobraker_adapters.postgres.uow import PostgresUnitOfWorkFactory
 
@@ -20,3 +22,9 @@ def uow_factory(request: pytest.FixtureRequest) -> UnitOfWorkFactory:
         return InMemoryUnitOfWorkFactory()
     request.getfixturevalue("db")
     return PostgresUnitOfWorkFactory(request.getfixturevalue("pg_pool"))
+
+
+@pytest.fixture
+def user_id(uow_factory: UnitOfWorkFactory) -> uuid.UUID:
+    """Store a user and give their id."""
+    return add_user(uow_factory)

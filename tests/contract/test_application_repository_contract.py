@@ -230,6 +230,47 @@ class TestApplications:
             assert uow.applications.by_run("run-1").id == app.id
             assert uow.applications.by_run("run-2") is None
 
+    def test_due_reminders_are_found_until_they_are_notified(self, uow_factory, user_id):
+        """Only applications with a due, unnotified reminder come back, earliest first."""
+        due_soon = Reminder(T0 - timedelta(hours=2), "call")
+        due_later = Reminder(T0 - timedelta(hours=1), "write")
+        future = Reminder(T0 + timedelta(days=1), "later")
+        apps = {}
+        for key, reminders in {
+            "r1": (due_later, future),
+            "r2": (due_soon,),
+            "r3": (future,),
+            "r4": (),
+        }.items():
+            app = add(uow_factory, new_app(user_id, key))
+            with uow_factory() as uow:
+                current = uow.applications.get(user_id, app.id, for_update=True)
+                noted, _ = current.note(
+                    actor=Actor.USER, at=T0, reason="r", tracking=Tracking(reminders=reminders)
+                )
+                apps[key] = uow.applications.save(noted)
+                uow.commit()
+
+        def found(now):
+            with uow_factory() as uow:
+                hits = uow.applications.due_reminders(now, limit=1000)
+                return [a.id for a in hits if a.user_id == user_id]
+
+        assert found(T0) == [apps["r2"].id, apps["r1"].id]
+        with uow_factory() as uow:
+            current = uow.applications.get(user_id, apps["r2"].id, for_update=True)
+            marked, _ = current.note(
+                actor=Actor.SYSTEM, at=T0, reason="r", tracking=current.tracking.reminded(T0)
+            )
+            uow.applications.save(marked)
+            uow.commit()
+        assert found(T0) == [apps["r1"].id]
+        with uow_factory() as uow:
+            again = uow.applications.get(user_id, apps["r2"].id)
+        assert again.tracking.reminders[0].notified_at == T0
+        assert again.tracking.reminders[0].id == due_soon.id
+        assert found(T0 + timedelta(days=2)) == [apps["r1"].id, apps["r3"].id]
+
     def test_events_are_kept_in_order_and_go_with_the_application(self, uow_factory, user_id):
         """Events come back oldest first (ties in insertion order) and are deleted with it."""
         app = add(uow_factory, new_app(user_id))

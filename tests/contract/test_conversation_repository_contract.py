@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import attrs
 import pytest
 
-from account_builders import T0, make_user
+from account_builders import T0, add_user
 from jobraker_core.assistant.chat import ChatMessage, Conversation, Proposal, ProposalStatus
 from jobraker_core.assistant.language_model import Role, ToolCall
 from jobraker_core.errors import Conflict, NotFound
@@ -20,24 +20,16 @@ if TYPE_CHECKING:
     from jobraker_core.ports import UnitOfWorkFactory
 
 
-def _user(uow_factory: UnitOfWorkFactory) -> uuid.UUID:
-    user = make_user()
-    with uow_factory() as uow:
-        uow.users.add(user)
-        uow.commit()
-    return user.id
-
-
 @pytest.fixture
 def me(uow_factory: UnitOfWorkFactory) -> uuid.UUID:
     """A stored user."""
-    return _user(uow_factory)
+    return add_user(uow_factory)
 
 
 @pytest.fixture
 def other(uow_factory: UnitOfWorkFactory) -> uuid.UUID:
     """Another stored user."""
-    return _user(uow_factory)
+    return add_user(uow_factory)
 
 
 def conversation(user_id: uuid.UUID, minutes: int = 0) -> Conversation:
@@ -224,10 +216,9 @@ class TestProposals:
         with uow_factory() as uow:
             uow.conversations.update_proposal(claimed, ProposalStatus.PENDING)
             uow.commit()
-        with uow_factory() as uow, pytest.raises(Conflict):
-            uow.conversations.update_proposal(
-                pending.rejected(T0 + timedelta(minutes=2)), ProposalStatus.PENDING
-            )
+        rejected = pending.rejected(T0 + timedelta(minutes=2))
+        with uow_factory() as uow, pytest.raises(Conflict):  # noqa: PT012 - memory: on commit
+            uow.conversations.update_proposal(rejected, ProposalStatus.PENDING)
             uow.commit()
         with uow_factory() as uow, pytest.raises(NotFound):
             uow.conversations.update_proposal(
@@ -239,7 +230,7 @@ class TestProposals:
     def test_a_unit_that_read_a_pending_proposal_loses_to_one_that_decided_it(
         self, uow_factory, me
     ):
-        """Two units read it pending; the one committing second gets Conflict, nothing of it kept."""
+        """Two units read it pending; the one deciding second gets Conflict, nothing kept."""
         chat = conversation(me)
         stored(uow_factory, chat)
         pending = proposal(chat)
@@ -252,10 +243,9 @@ class TestProposals:
             with uow_factory() as early:
                 early.conversations.update_proposal(rejected, ProposalStatus.PENDING)
                 early.commit()
-            with pytest.raises(Conflict):
-                late.conversations.update_proposal(
-                    pending.confirmed(T0 + timedelta(minutes=2)), ProposalStatus.PENDING
-                )
+            claimed = pending.confirmed(T0 + timedelta(minutes=2))
+            with pytest.raises(Conflict):  # noqa: PT012 - PostgreSQL refuses the update, memory the commit
+                late.conversations.update_proposal(claimed, ProposalStatus.PENDING)
                 late.commit()
         with uow_factory() as uow:
             assert uow.conversations.get_proposal(me, pending.id) == rejected

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import attrs
 import pytest
 
-from account_builders import T0, make_user
+from account_builders import T0
 from jobraker_core.documents.grounding import FlaggedSentence
 from jobraker_core.documents.model import Document, DocumentKind, DocumentStatus
 from jobraker_core.errors import Conflict, NotFound
@@ -20,16 +20,6 @@ if TYPE_CHECKING:
 
 JOB = uuid.UUID("00000000-0000-4000-8000-000000000001")
 OTHER_JOB = uuid.UUID("00000000-0000-4000-8000-000000000002")
-
-
-@pytest.fixture
-def user_id(uow_factory: UnitOfWorkFactory) -> uuid.UUID:
-    """Store a user and give their id."""
-    user = make_user()
-    with uow_factory() as uow:
-        uow.users.add(user)
-        uow.commit()
-    return user.id
 
 
 def document(

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from account_builders import T0, make_user
+from account_builders import T0, add_user
 from jobraker_adapters.memory import FixedClock
 from jobraker_adapters.memory.idempotency import InMemoryIdempotencyStore
 from jobraker_adapters.postgres.idempotency import PostgresIdempotencyStore
@@ -50,24 +50,16 @@ def uow_for_users(request: pytest.FixtureRequest, store: IdempotencyStore) -> Un
     return PostgresUnitOfWorkFactory(request.getfixturevalue("pg_pool"))
 
 
-def _user(uow_for_users: UnitOfWorkFactory) -> uuid.UUID:
-    user = make_user()
-    with uow_for_users() as uow:
-        uow.users.add(user)
-        uow.commit()
-    return user.id
-
-
 @pytest.fixture
 def alice(uow_for_users: UnitOfWorkFactory) -> uuid.UUID:
     """A stored user."""
-    return _user(uow_for_users)
+    return add_user(uow_for_users)
 
 
 @pytest.fixture
 def bob(uow_for_users: UnitOfWorkFactory) -> uuid.UUID:
     """Another stored user."""
-    return _user(uow_for_users)
+    return add_user(uow_for_users)
 
 
 @pytest.fixture
@@ -229,7 +221,7 @@ def test_deleting_a_user_deletes_their_records(db, pg_pool):
     """The foreign key cascades: a deleted (erased) user leaves no idempotency record."""
     from jobraker_adapters.postgres.uow import PostgresUnitOfWorkFactory  # noqa: PLC0415
 
-    user = _user(PostgresUnitOfWorkFactory(pg_pool))
+    user = add_user(PostgresUnitOfWorkFactory(pg_pool))
     requests = IdempotentRequests(PostgresIdempotencyStore(pg_pool), FixedClock(T0))
     requests.finish(_claim(requests.begin(user, "k", FINGERPRINT)), CREATED)
     with pg_pool.connection() as conn:

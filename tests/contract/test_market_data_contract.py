@@ -116,6 +116,16 @@ def test_jobs_without_facts_are_stale_until_their_facts_are_saved(market):
     assert market.stale(10) == []
 
 
+def test_without_facts_names_the_jobs_not_read_yet(market):
+    """Of the ids asked about, those without facts; unknown ids count as without facts."""
+    read, unread = JOBS[:3], JOBS[3:5]
+    market.save_facts([_facts(j) for j in read])
+    unknown = uuid.uuid4()
+    asked = [j.id for j in read + unread] + [unknown]
+    assert market.without_facts(asked) == {j.id for j in unread} | {unknown}
+    assert market.without_facts([]) == set()
+
+
 def test_salary_stats_per_currency_with_estimates_apart(market):
     """Percentiles of annual midpoints, rounded to whole units, most jobs first."""
     market.save_facts([_facts(j) for j in JOBS])

@@ -26,16 +26,6 @@ if TYPE_CHECKING:
     from jobraker_core.ports import UnitOfWorkFactory
 
 
-@pytest.fixture
-def user_id(uow_factory: UnitOfWorkFactory) -> uuid.UUID:
-    """Store a user and give their id."""
-    user = make_user()
-    with uow_factory() as uow:
-        uow.users.add(user)
-        uow.commit()
-    return user.id
-
-
 def _event(user_id: uuid.UUID, key: str, minutes: int = 0) -> NotificationEvent:
     return NotificationEvent(
         id=uuid.uuid4(),

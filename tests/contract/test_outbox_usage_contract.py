@@ -7,24 +7,12 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-import pytest
-
-from account_builders import T0, make_user
+from account_builders import T0
 from jobraker_core.notifications.events import NotificationEvent, NotificationKind
 from jobraker_core.usage import UsageEntry, UsageKind
 
 if TYPE_CHECKING:
     from jobraker_core.ports import UnitOfWorkFactory
-
-
-@pytest.fixture
-def user_id(uow_factory: UnitOfWorkFactory) -> uuid.UUID:
-    """Store a user and give their id."""
-    user = make_user()
-    with uow_factory() as uow:
-        uow.users.add(user)
-        uow.commit()
-    return user.id
 
 
 def event(user_id: uuid.UUID, key: str, minutes: int = 0) -> NotificationEvent:

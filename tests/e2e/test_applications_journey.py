@@ -7,7 +7,6 @@ application by hand through its stages; and they see their funnel.
 
 from __future__ import annotations
 
-import signal
 import uuid
 
 import pytest
@@ -19,33 +18,12 @@ from jobraker_core.accounts.profile import Profile
 from jobraker_core.accounts.use_cases import CreateUser, LogIn
 from jobraker_http import create_app
 from jobraker_workers.worker import run_worker
+from journey_helpers import ok
 from profile_builders import full_changes
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
 YEARS = "How many years of relevant experience do you have?"
-_ENV = ("SKYVERN_API_KEY", "SKYVERN_PREVIOUS_API_KEY", "JOBRAKER_SCHEDULES", "JOBRAKER_QUEUE")
-
-
-@pytest.fixture
-def worker_env(settings, monkeypatch):
-    """This process's environment as a worker's (tasks build their container from it)."""
-    for name in _ENV:
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("DATABASE_URL", settings.database_url)
-    monkeypatch.setenv("REDIS_URL", settings.redis_url)
-    monkeypatch.setenv("JOBRAKER_DATA_DIR", str(settings.data_dir))
-    monkeypatch.setenv("JOBRAKER_DB_POOL_MAX", "2")
-    saved = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
-    yield monkeypatch
-    for sig, handler in saved.items():  # the RQ worker installs its own handlers
-        signal.signal(sig, handler)
-
-
-def ok(response):  # type: ignore[no-untyped-def]
-    """The data of a successful answer."""
-    assert response.status_code in {200, 201}, response.text
-    return response.json()["data"]
 
 
 def test_a_person_applies_tracks_and_sees_their_funnel(pg_container, settings, worker_env):

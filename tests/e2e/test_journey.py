@@ -258,6 +258,14 @@ def test_up_serve_ingest_stop_restart(tmp_path, data_dir):
             assert seeded == 499, first.output()
             assert [run["status"] for run in _demo_runs(client, first.base)] == ["succeeded"]
             assert "/api/docs/" in first.out.read_text()
+            # The seeding took the worker's after-ingestion steps before the API came up.
+            salaries = client.get(
+                f"{first.base}/api/v1/market/salaries/", params={"title": "Software Engineer"}
+            ).json()["data"]
+            assert salaries["jobs_not_yet_analysed"] == 0, salaries
+            assert salaries["salaries"], salaries
+            flags = client.get(f"{first.base}/api/v1/admin/moderation/flags/").json()
+            assert flags["meta"]["pagination"]["total"] > 0, flags
 
             ingest = subprocess.run(
                 [*_jobraker(), "ingest", "file", str(feed), "--data-dir", str(data_dir)],

@@ -18,9 +18,11 @@ import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, Any, Self
 from urllib.parse import parse_qs, urlsplit
+
+from fakes.loopback import LoopbackServer, QuietHTTPServer
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
@@ -367,25 +369,21 @@ class _Handler(BaseHTTPRequestHandler):
             pass
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    block_on_close = False
-
+class _Server(QuietHTTPServer):
     def __init__(self, state: _State) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
         self.state = state
 
-    def handle_error(self, request: object, client_address: object) -> None:
-        """Stay quiet about clients that hung up."""
-        del request, client_address
 
-
-class FakeAdzunaServer:
+class FakeAdzunaServer(LoopbackServer):
     """A fake Adzuna API on ``127.0.0.1`` (a free port), serving in a background thread.
 
     ``jobs`` maps a country code to its results (default: 120 generated jobs each for gb and
     us). ``now`` is the server's clock for ``max_days_old``.
     """
+
+    _thread_name = "fake-adzuna"
+    _poll_interval = 0.05
 
     def __init__(
         self,
@@ -398,8 +396,6 @@ class FakeAdzunaServer:
         """Prepare the server; ``start`` binds and serves."""
         chosen = jobs if jobs is not None else {c: make_jobs(c, 120, now=now) for c in ("gb", "us")}
         self._state = _State({k: list(v) for k, v in chosen.items()}, app_id, app_key, now)
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
 
     @property
     def app_id(self) -> str:
@@ -414,11 +410,7 @@ class FakeAdzunaServer:
     @property
     def base_url(self) -> str:
         """The API root to configure as ``ADZUNA_BASE_URL``."""
-        if self._server is None:
-            msg = "the fake Adzuna server is not running"
-            raise RuntimeError(msg)
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}/v1/api"
+        return f"{self.origin}/v1/api"
 
     @property
     def requests(self) -> list[RecordedRequest]:
@@ -454,38 +446,18 @@ class FakeAdzunaServer:
         """Hold the next ``count`` requests for ``seconds`` (or until stop) before answering."""
         self._add([Fault("hang", seconds=seconds) for _ in range(count)])
 
-    def start(self) -> FakeAdzunaServer:
+    def _make_server(self) -> _Server:
+        return _Server(self._state)
+
+    def start(self) -> Self:
         """Bind a free port on 127.0.0.1 and serve in a daemon thread."""
         self._state.stopping.clear()
-        self._server = _Server(self._state)
-        self._thread = threading.Thread(
-            target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.05},
-            name="fake-adzuna",
-            daemon=True,
-        )
-        self._thread.start()
-        return self
+        return super().start()
 
     def stop(self) -> None:
         """Stop serving, release hanging requests and close the socket."""
         self._state.stopping.set()
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-        self._server = None
-        self._thread = None
-
-    def __enter__(self) -> Self:
-        """Start the server."""
-        self.start()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        """Stop the server."""
-        self.stop()
+        super().stop()
 
 
 @contextmanager

@@ -16,8 +16,10 @@ import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
+
+from fakes.loopback import LoopbackServer
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -43,7 +45,7 @@ class Fault:
 Answer = tuple[int, object]
 
 
-class FakeBoardServer:
+class FakeBoardServer(LoopbackServer):
     """A local HTTP server answering GETs with ``route(path, query)``, faults first."""
 
     def __init__(self, route: Callable[[str, dict[str, str]], Answer]) -> None:
@@ -52,16 +54,11 @@ class FakeBoardServer:
         self._lock = threading.Lock()
         self._faults: list[Fault] = []
         self._requests: list[RecordedRequest] = []
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
 
     @property
     def base_url(self) -> str:
         """The server's base URL (``http://127.0.0.1:<port>``)."""
-        if self._server is None:
-            raise RuntimeError("the fake server is not started")
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
+        return self.origin
 
     @property
     def requests(self) -> list[RecordedRequest]:
@@ -93,8 +90,7 @@ class FakeBoardServer:
         with self._lock:
             self._requests.append(request)
 
-    def start(self) -> Self:
-        """Listen on a free loopback port in a daemon thread."""
+    def _make_server(self) -> ThreadingHTTPServer:
         owner = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -122,29 +118,9 @@ class FakeBoardServer:
                 self.end_headers()
                 self.wfile.write(payload)
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        """Stop listening."""
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
-
-    def __enter__(self) -> Self:
-        """Start the server."""
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        """Stop the server."""
-        self.stop()
+        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        server.daemon_threads = True
+        return server
 
 
 _TITLES = ("Backend Engineer", "Data Scientist", "Product Designer", "Site Reliability Engineer")

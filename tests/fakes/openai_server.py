@@ -47,8 +47,9 @@ from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
+
+from fakes.loopback import LoopbackServer
 
 MAX_INPUTS = 2048
 MAX_INPUT_TOKENS = 8192
@@ -141,8 +142,10 @@ def _tokens(text: str) -> int:
     return max(1, math.ceil(len(text) / 4))
 
 
-class FakeOpenAIServer:
+class FakeOpenAIServer(LoopbackServer):
     """A threaded HTTP server on 127.0.0.1 (a free port) speaking OpenAI's wire format."""
+
+    _thread_name = "fake-openai"
 
     def __init__(
         self,
@@ -162,13 +165,10 @@ class FakeOpenAIServer:
         self.requests: list[RecordedRequest] = []
         self._faults: deque[Reply] = deque()
         self._lock = threading.Lock()
-        self._httpd: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
         self._chat_counter = 0
 
     # ------------------------------------------------------------------ lifecycle
-    def start(self) -> Self:
-        """Start serving in a background thread."""
+    def _make_server(self) -> ThreadingHTTPServer:
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -183,41 +183,14 @@ class FakeOpenAIServer:
             def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
                 """Stay quiet: tests read ``server.requests`` instead."""
 
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._httpd.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever, name="fake-openai", daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        """Stop serving and close the socket."""
-        if self._httpd is not None:
-            self._httpd.shutdown()
-            self._httpd.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-        self._httpd = self._thread = None
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()
+        httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        httpd.daemon_threads = True
+        return httpd
 
     @property
     def base_url(self) -> str:
         """The ``base_url`` to give the SDK, e.g. ``http://127.0.0.1:43117/v1``."""
-        if self._httpd is None:
-            raise RuntimeError("the fake server is not running")
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host!s}:{port}/v1"
+        return f"{self.origin}/v1"
 
     # ------------------------------------------------------------------ programming faults
     def fail_next(

@@ -11,6 +11,7 @@ import multiprocessing
 import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 
 import attrs
 import psycopg
@@ -252,3 +253,43 @@ def test_the_outbox_relays_once_under_concurrent_relays(container, db, redis_cli
         counts = list(pool.map(lambda _: relay(), range(3)))
     assert sum(counts) == _scalar(db, "SELECT count(*) FROM task_outbox")
     assert container.task_queue().queue.count == sum(counts)
+
+
+def test_concurrent_reminder_ticks_notify_each_reminder_once(container, db):
+    """Six ticks at once on PostgreSQL: one ``reminder_due`` event per reminder, all marked."""
+    from jobraker_core.applications.model import Reminder  # noqa: PLC0415 - only this test
+    from jobraker_core.applications.use_cases import TrackCommand, UpdateCommand  # noqa: PLC0415
+
+    person = make_person(container.uow())
+    due = container.clock().now() - timedelta(minutes=1)
+    for title in ("One", "Two"):
+        app = container.track_application()(TrackCommand(person.user_id, title, "Acme"))
+        container.update_application()(
+            UpdateCommand(
+                person.user_id, app.id, reminders=(Reminder(due, "a"), Reminder(due, "b"))
+            )
+        )
+    with container.uow()() as uow:  # another unit holding one row: the ticks skip it, not wait
+        held = uow.applications.due_reminders(container.clock().now(), limit=1)
+        assert len(held) == 1
+        barrier = threading.Barrier(6)
+
+        def tick() -> int:
+            barrier.wait()
+            return container.notify_due_reminders()()
+
+        with ThreadPoolExecutor(6) as pool:
+            added = list(pool.map(lambda _: tick(), range(6)))
+        assert sum(added) == 2  # the free application's two reminders, once
+    assert container.notify_due_reminders()() == 2  # the held one, once it is free
+    assert container.notify_due_reminders()() == 0
+    query = "SELECT count(*) FROM notification_events WHERE user_id = %s AND kind = 'reminder_due'"
+    assert _scalar(db, query, person.user_id) == 4
+    assert (
+        _scalar(
+            db,
+            "SELECT count(*) FROM applications WHERE user_id = %s AND next_reminder_at IS NULL",
+            person.user_id,
+        )
+        == 2
+    )

@@ -91,7 +91,5 @@ def test_ten_concurrent_confirmations_make_one_document(pg_container):
     assert stored.status is ProposalStatus.CONFIRMED
     assert stored.result == done[0].result
     assert stored.result is not None
-    documents = pg_container.list_documents()(
-        user_id, PageRequest(), DocumentFilter(job_id=job_id)
-    )
+    documents = pg_container.list_documents()(user_id, PageRequest(), DocumentFilter(job_id=job_id))
     assert documents.total == 1

@@ -1,4 +1,4 @@
-"""The first-start seeding of ``jobraker up`` on real PostgreSQL and Redis: the worker's steps run."""
+"""The first-start seeding of ``jobraker up`` on real services takes the worker's steps."""
 
 from __future__ import annotations
 

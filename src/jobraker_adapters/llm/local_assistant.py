@@ -211,32 +211,66 @@ def _answer_insight(result: JsonObject) -> str:
     return text
 
 
-def _answer_salary(result: JsonObject) -> str:
-    role = _quote(result.get("role"))
-    where = f" in {result['location']}" if result.get("location") else ""
-    found = result.get("postings_found", 0)
-    read = result.get("postings_read", 0)
-    stats = _list(result.get("by_currency"))
-    if not found:
-        return f"I found no postings for {role}{where}, so I can't say what it pays."
-    if not stats:
-        return (
-            f"I found {found} posting(s) for {role}{where}, but none states a salary, so I "
-            "can't say what it pays."
-        )
-    lines = [
-        (
-            f"Of the {read} posting(s) for {role}{where} I looked at, "
-            f"{result.get('postings_with_salary')} state a salary:"
-        )
+def _salary_percentile_lines(result: JsonObject) -> list[str]:
+    return [
+        f"- {item.get('currency')}, {item.get('figures')} ({item.get('jobs')} job(s)): "
+        f"10th percentile {item.get('p10')}, 25th {item.get('p25')}, median "
+        f"{item.get('median')}, 75th {item.get('p75')}, 90th {item.get('p90')} a year"
+        for item in _list(result.get("percentiles"))
     ]
-    for item in stats:
+
+
+def _salary_external_lines(result: JsonObject) -> list[str]:
+    external = result.get("external")
+    if isinstance(external, dict):
+        history = _list(external.get("monthly_average"))
+        if history:
+            latest = history[-1]
+            line = (
+                f"{external.get('source')} ({external.get('country')}) reports an average "
+                f"advertised salary of {latest.get('average')} in {latest.get('month')}."
+            )
+            return [line]
+    if result.get("external_error"):
+        return [f"(External salary figures are unavailable: {result['external_error']}.)"]
+    return []
+
+
+def _salary_unanalysed_lines(result: JsonObject) -> list[str]:
+    unread = result.get("not_yet_analysed")
+    if not isinstance(unread, dict) or not unread.get("postings"):
+        return []
+    head = (
+        f"{unread.get('postings')} matching posting(s) have not been analysed yet, so they "
+        f"are not in the figures above; {unread.get('postings_with_salary')} of them state a "
+        "salary:"
+    )
+    lines = [head]
+    for item in _list(unread.get("by_currency")):
         estimated = item.get("estimated") or 0
         note = f", {estimated} of them estimated by the job board" if estimated else ""
         lines.append(
             f"- {item.get('currency')}: {item.get('low')} to {item.get('high')} a year, median "
             f"{item.get('median')} ({item.get('postings')} posting(s){note})"
         )
+    return lines
+
+
+def _answer_salary(result: JsonObject) -> str:
+    role = _quote(result.get("role"))
+    where = f" in {result['location']}" if result.get("location") else ""
+    occupation = result.get("read_as_occupation")
+    read_as = f" (I read the title as the occupation {_quote(occupation)})" if occupation else ""
+    analysed = result.get("analysed_jobs_with_salary") or 0
+    if analysed:
+        lines = [f"What {role}{where} pays{read_as}, from {analysed} job(s) with a salary:"]
+        lines += _salary_percentile_lines(result)
+    else:
+        lines = [f"I have no analysed jobs with a salary for {role}{where}{read_as}."]
+    lines += _salary_external_lines(result)
+    lines += _salary_unanalysed_lines(result)
+    if not analysed and len(lines) == 1:
+        lines[0] = f"I found no jobs with a salary for {role}{where}{read_as}, so I can't say."
     return "\n".join(lines)
 
 

@@ -208,6 +208,16 @@ class InMemoryApplicationRepository:
             if a.user_id == user_id and a.run is not None and a.run.claimed_at >= since
         ]
 
+    def due_reminders(self, now: datetime, *, limit: int) -> Sequence[Application]:
+        """Applications with a reminder due at ``now`` not notified yet, earliest first."""
+        found = [
+            (due, a.id, a)
+            for a in self.tables.applications.values()
+            if (due := a.tracking.next_reminder_at) is not None and due <= now
+        ]
+        found.sort(key=lambda row: (row[0], row[1]))
+        return [a for _, _, a in found[:limit]]
+
     def add_event(self, event: ApplicationEvent) -> None:
         """Append ``event``."""
         if event.id in self.tables.events:

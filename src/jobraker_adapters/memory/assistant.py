@@ -1,6 +1,7 @@
 """In-memory conversations, messages, proposals (reference semantics of migration 0040), a cache.
 
-``InMemoryCompletionCache`` is the process-local ``CompletionCache`` both containers use.
+``InMemoryCompletionCache`` is the memory container's ``CompletionCache`` (the production one is
+``jobraker_adapters.redis_completion_cache``).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Sequence
 
 import attrs
 
+from jobraker_core.accounts.privacy import user_cache_prefix
 from jobraker_core.assistant.chat import ChatMessage, Conversation, Proposal, ProposalStatus
 from jobraker_core.assistant.language_model import Completion
 from jobraker_core.errors import Conflict, NotFound
@@ -187,7 +189,11 @@ class InMemoryAssistantSession:
                 raise Conflict(f"conversation {key} was stored meanwhile")
         for key, proposal in self.tables.proposals.items():
             before = self._before.proposals.get(key)
-            if before is not None and proposal is not before and store.proposals.get(key) is not before:
+            if (
+                before is not None
+                and proposal is not before
+                and store.proposals.get(key) is not before
+            ):
                 raise Conflict("this proposal was decided meanwhile")
 
     def publish(self, store: AssistantTables) -> None:
@@ -204,26 +210,47 @@ class InMemoryAssistantSession:
 
 @attrs.define
 class InMemoryCompletionCache:
-    """A bounded, thread-safe ``CompletionCache`` of one process (least recently used goes)."""
+    """A bounded, thread-safe ``CompletionCache`` in memory (least recently used goes).
+
+    Keys follow the ``jobraker:user:<id>:chat:<digest>`` convention of the Redis cache;
+    ``forget_user`` drops a person's entries (the memory container's ``InMemoryUserDataCache``
+    calls it on erasure, as ``RedisUserDataCache`` deletes the Redis keys).
+    """
 
     size: int = 512
     _items: OrderedDict[str, Completion] = attrs.field(factory=OrderedDict, init=False)
     _lock: threading.Lock = attrs.field(factory=threading.Lock, init=False)
     hits: int = attrs.field(default=0, init=False)
 
-    def get(self, key: str) -> Completion | None:
-        """The completion stored under ``key``."""
+    @staticmethod
+    def key_of(user_id: uuid.UUID, key: str) -> str:
+        """Where the entry of ``user_id`` under ``key`` is kept."""
+        return f"{user_cache_prefix(user_id)}chat:{key}"
+
+    def get(self, user_id: uuid.UUID, key: str) -> Completion | None:
+        """The completion stored for ``user_id`` under ``key``."""
         with self._lock:
-            found = self._items.get(key)
+            full = self.key_of(user_id, key)
+            found = self._items.get(full)
             if found is not None:
-                self._items.move_to_end(key)
+                self._items.move_to_end(full)
                 self.hits += 1
             return found
 
-    def put(self, key: str, completion: Completion) -> None:
+    def put(self, user_id: uuid.UUID, key: str, completion: Completion) -> None:
         """Remember ``completion``, forgetting the least recently used beyond ``size``."""
         with self._lock:
-            self._items[key] = completion
-            self._items.move_to_end(key)
+            full = self.key_of(user_id, key)
+            self._items[full] = completion
+            self._items.move_to_end(full)
             while len(self._items) > self.size:
                 self._items.popitem(last=False)
+
+    def forget_user(self, user_id: uuid.UUID) -> int:
+        """Drop every entry of ``user_id``; return how many went."""
+        prefix = user_cache_prefix(user_id)
+        with self._lock:
+            gone = [k for k in self._items if k.startswith(prefix)]
+            for key in gone:
+                del self._items[key]
+        return len(gone)

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 import attrs
 
+from jobraker_adapters.memory.tables import TableSession
 from jobraker_core.documents.model import Document, DocumentKind, DocumentStatus
 from jobraker_core.errors import Conflict, NotFound
 from jobraker_core.pagination import Page, PageRequest
@@ -141,14 +142,12 @@ class InMemoryDocumentRepository:
         return [d for d in found if d is not None and d.user_id == user_id]
 
 
-class InMemoryDocumentSession:
+class InMemoryDocumentSession(TableSession[DocumentTables]):
     """One unit of work's view of the document tables: a copy, published on commit."""
 
     def __init__(self, committed: DocumentTables | None = None) -> None:
         """Start from a copy of ``committed`` (call under the store's lock)."""
-        source = committed or DocumentTables()
-        self._before = source.copy()
-        self.tables = source.copy()
+        super().__init__(committed or DocumentTables())
         self.documents = InMemoryDocumentRepository(self.tables)
 
     def check(self, store: DocumentTables) -> None:
@@ -160,11 +159,3 @@ class InMemoryDocumentSession:
                 _same_slot(document, other) for other in store.documents.values()
             ):
                 raise Conflict(f"document version {document.version} was stored meanwhile")
-
-    def publish(self, store: DocumentTables) -> None:
-        """Apply this unit's changes to the store (call under its lock, after ``check``)."""
-        now, before = self.tables.documents, self._before.documents
-        store.documents.update({k: v for k, v in now.items() if before.get(k) is not v})
-        for key in before.keys() - now.keys():
-            store.documents.pop(key, None)
-        self._before = self.tables.copy()

@@ -74,6 +74,11 @@ class InMemoryMarketData:
         with self.lock:
             self.facts.update({f.job_id: f for f in facts})
 
+    def without_facts(self, job_ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
+        """Those of ``job_ids`` with no facts."""
+        with self.lock:
+            return {job_id for job_id in job_ids if job_id not in self.facts}
+
     def _in_scope(self, scope: MarketScope) -> Iterator[tuple[JobPosting, JobFacts | None]]:
         with self.lock:
             facts = dict(self.facts)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
+from jobraker_adapters.memory.tables import TableSession
 from jobraker_core.errors import Conflict, NotFound
 from jobraker_core.jobs.model import JobPosting
 from jobraker_core.moderation.model import (
@@ -128,14 +129,12 @@ class InMemoryModerationRepository:
         self.tables.decisions[(decision.rule, decision.company_key)] = decision
 
 
-class InMemoryModerationSession:
+class InMemoryModerationSession(TableSession[ModerationTables]):
     """One unit of work's view of the moderation tables: a copy, published on commit."""
 
     def __init__(self, committed: ModerationTables | None, jobs: JobsView) -> None:
         """Start from a copy of ``committed`` (call under the store's lock)."""
-        source = committed or ModerationTables()
-        self._before = source.copy()
-        self.tables = source.copy()
+        super().__init__(committed or ModerationTables())
         self.moderation = InMemoryModerationRepository(self.tables, jobs)
 
     def check(self, store: ModerationTables) -> None:
@@ -148,15 +147,6 @@ class InMemoryModerationSession:
                     raise Conflict(
                         f"a {flag.rule.value} flag on {flag.job_id} was stored meanwhile"
                     )
-
-    def publish(self, store: ModerationTables) -> None:
-        """Apply this unit's changes to the store (call under its lock, after ``check``)."""
-        for name in ("fingerprints", "flags", "decisions"):
-            now: dict[object, object] = getattr(self.tables, name)
-            before: dict[object, object] = getattr(self._before, name)
-            target: dict[object, object] = getattr(store, name)
-            target.update({k: v for k, v in now.items() if before.get(k) is not v})
-        self._before = self.tables.copy()
 
 
 @attrs.define

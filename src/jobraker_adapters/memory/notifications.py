@@ -12,6 +12,7 @@ from datetime import datetime
 
 import attrs
 
+from jobraker_adapters.memory.tables import TableSession
 from jobraker_core.errors import Conflict, JobrakerError, NotFound
 from jobraker_core.notifications.model import (
     Channel,
@@ -182,14 +183,12 @@ class InMemoryDeliveryLog:
         return found
 
 
-class InMemoryNotificationSession:
+class InMemoryNotificationSession(TableSession[NotificationTables]):
     """One unit of work's view of the notification tables: a copy, published on commit."""
 
     def __init__(self, committed: NotificationTables | None = None) -> None:
         """Start from a copy of ``committed`` (call under the store's lock)."""
-        source = committed or NotificationTables()
-        self._before = source.copy()
-        self.tables = source.copy()
+        super().__init__(committed or NotificationTables())
         self.notification_preferences = InMemoryNotificationPreferences(self.tables)
         self.inbox = InMemoryNotificationInbox(self.tables)
         self.deliveries = InMemoryDeliveryLog(self.tables)
@@ -202,17 +201,6 @@ class InMemoryNotificationSession:
         for pair in self.tables.deliveries.keys() - self._before.deliveries.keys():
             if pair in store.deliveries:
                 raise Conflict(f"the delivery of {pair[0]} on {pair[1]} was stored meanwhile")
-
-    def publish(self, store: NotificationTables) -> None:
-        """Apply this unit's changes to the store (call under its lock, after ``check``)."""
-        for name in ("preferences", "inbox", "deliveries"):
-            now: dict[object, object] = getattr(self.tables, name)
-            before: dict[object, object] = getattr(self._before, name)
-            target: dict[object, object] = getattr(store, name)
-            target.update({k: v for k, v in now.items() if before.get(k) is not v})
-            for key in before.keys() - now.keys():
-                target.pop(key, None)
-        self._before = self.tables.copy()
 
 
 @attrs.define

@@ -10,6 +10,7 @@ from decimal import Decimal
 
 import attrs
 
+from jobraker_adapters.memory.tables import TableSession
 from jobraker_core.errors import Conflict
 from jobraker_core.notifications.events import NotificationEvent
 from jobraker_core.usage import UsageEntry, UsageKind, UsageTotal
@@ -106,14 +107,12 @@ class InMemoryUsageLedger:
         return sorted(found, key=lambda e: (e.recorded_at, str(e.id)))
 
 
-class InMemoryOutboxSession:
+class InMemoryOutboxSession(TableSession[OutboxTables]):
     """One unit of work's view of the outbox tables: a copy, published on commit."""
 
     def __init__(self, committed: OutboxTables | None = None) -> None:
         """Start from a copy of ``committed`` (call under the store's lock)."""
-        source = committed or OutboxTables()
-        self._before = source.copy()
-        self.tables = source.copy()
+        super().__init__(committed or OutboxTables())
         self.notifications = InMemoryNotificationOutbox(self.tables)
         self.usage = InMemoryUsageLedger(self.tables)
 
@@ -126,14 +125,3 @@ class InMemoryOutboxSession:
                 _same_event(event, other) for other in store.events.values()
             ):
                 raise Conflict(f"notification event {event.dedupe_key} was stored meanwhile")
-
-    def publish(self, store: OutboxTables) -> None:
-        """Apply this unit's changes to the store (call under its lock, after ``check``)."""
-        for name in ("events", "dispatched", "usage"):
-            now: dict[object, object] = getattr(self.tables, name)
-            before: dict[object, object] = getattr(self._before, name)
-            target: dict[object, object] = getattr(store, name)
-            target.update({k: v for k, v in now.items() if before.get(k) is not v})
-            for key in before.keys() - now.keys():
-                target.pop(key, None)
-        self._before = self.tables.copy()

@@ -80,6 +80,10 @@ class InMemoryUnitOfWork:
 
     def __init__(self, store: InMemoryStore) -> None:
         self._store = store
+        self._close()
+
+    def _close(self) -> None:
+        """Hold empty repositories, as a unit does outside its ``with`` block."""
         self.jobs = InMemoryJobRepository()
         self.ingestions = InMemoryIngestionRunRepository()
         self._jobs_before: dict[uuid.UUID, JobPosting] = {}
@@ -222,27 +226,7 @@ class InMemoryUnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self.jobs = InMemoryJobRepository()
-        self.ingestions = InMemoryIngestionRunRepository()
-        self._jobs_before = {}
-        self._runs_before = {}
-        self.profiles = InMemoryProfileRepository()
-        self._profiles_before = {}
-        self._accounts_before = _AccountsSnapshot()
-        self.users = InMemoryUserRepository()
-        self.refresh_tokens = InMemoryRefreshTokenRepository()
-        self.audit = InMemoryAuditLog()
-        self._matching = InMemoryMatchingSession()
-        self.resumes, self.candidates, self.feedback, self.saved_searches = (
-            self._matching.repositories()
-        )
-        self._open_security(InMemorySecuritySession())
-        self._open_outbox(InMemoryOutboxSession())
-        self._open_documents(InMemoryDocumentSession())
-        self._open_moderation(None)
-        self._open_applications(InMemoryApplicationSession())
-        self._open_assistant(InMemoryAssistantSession())
-        self._open_notices(InMemoryNotificationSession())
+        self._close()
 
     def commit(self) -> None:
         """Publish this unit's writes to the store, or raise ``Conflict`` and publish nothing."""

@@ -49,11 +49,13 @@ from jobraker_core.errors import Conflict, NotFound
 from jobraker_core.jobs.model import company_words
 from jobraker_core.pagination import Page, PageRequest
 
+_REMINDERS: Final = uuid.UUID("6f1d2c7e-5a0b-4c1e-9a57-3b1f0c2d9e41")
+"""The namespace of the ids derived for reminders stored without one."""
 _COLUMNS: Final = (
     "id, user_id, job_key, job_id, title, company, company_key, source, apply_url, location, "
     "mode, status, created_at, updated_at, version, match_score, packet, packet_hash_approved, "
     "attempt_id, claimed_at, run_id, run_state, dry_run, confirmation, sent, not_before, "
-    "failure_reason, applied_at, tracking"
+    "failure_reason, applied_at, tracking, next_reminder_at"
 )
 
 
@@ -119,8 +121,30 @@ def tracking_to_json(tracking: Tracking) -> dict[str, Any]:
         "interviews": [
             {"at": i.at.isoformat(), "kind": i.kind, "notes": i.notes} for i in tracking.interviews
         ],
-        "reminders": [{"at": r.at.isoformat(), "text": r.text} for r in tracking.reminders],
+        "reminders": [
+            {
+                "id": str(r.id),
+                "at": r.at.isoformat(),
+                "text": r.text,
+                "notified_at": None if r.notified_at is None else r.notified_at.isoformat(),
+            }
+            for r in tracking.reminders
+        ],
     }
+
+
+def _reminder(doc: Mapping[str, Any]) -> Reminder:
+    at = datetime.fromisoformat(doc["at"])
+    notified = doc.get("notified_at")
+    return Reminder(
+        at,
+        doc["text"],
+        # a reminder stored before reminders had ids gets a stable one from what it says
+        id=uuid.UUID(doc["id"])
+        if doc.get("id")
+        else uuid.uuid5(_REMINDERS, f"{doc['at']}|{doc['text']}"),
+        notified_at=None if notified is None else datetime.fromisoformat(notified),
+    )
 
 
 def tracking_from_json(doc: Mapping[str, Any]) -> Tracking:
@@ -132,9 +156,7 @@ def tracking_from_json(doc: Mapping[str, Any]) -> Tracking:
             Interview(datetime.fromisoformat(i["at"]), i["kind"], i["notes"])
             for i in doc.get("interviews", ())
         ),
-        reminders=tuple(
-            Reminder(datetime.fromisoformat(r["at"]), r["text"]) for r in doc.get("reminders", ())
-        ),
+        reminders=tuple(_reminder(r) for r in doc.get("reminders", ())),
     )
 
 
@@ -210,6 +232,7 @@ def _values(app: Application) -> dict[str, Any]:
         "failure_reason": app.failure_reason,
         "applied_at": app.applied_at,
         "tracking": Jsonb(tracking_to_json(app.tracking)),
+        "next_reminder_at": app.tracking.next_reminder_at,
     }
 
 
@@ -397,6 +420,14 @@ class PostgresApplicationRepository:
     def claims_since(self, user_id: uuid.UUID, since: datetime) -> Sequence[Application]:
         """The person's applications claimed at or after ``since``."""
         return self._many(sql.SQL("user_id = %s AND claimed_at >= %s"), (user_id, since), "")
+
+    def due_reminders(self, now: datetime, *, limit: int) -> Sequence[Application]:
+        """Applications with a reminder due at ``now``, locked; rows held elsewhere skipped."""
+        return self._many(
+            sql.SQL("next_reminder_at <= %s"),
+            (now, limit),
+            "ORDER BY next_reminder_at, id LIMIT %s FOR UPDATE SKIP LOCKED",
+        )
 
     def add_event(self, event: ApplicationEvent) -> None:
         """Append ``event``."""

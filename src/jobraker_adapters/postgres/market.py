@@ -9,6 +9,7 @@ are written in one short transaction).
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
@@ -112,6 +113,18 @@ class PostgresMarketData:
                 "skills = EXCLUDED.skills, job_seen_at = EXCLUDED.job_seen_at",
                 [(*row, row[0]) for row in rows],
             )
+
+    def without_facts(self, job_ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
+        """Those of ``job_ids`` with no row in ``job_market_facts``."""
+        if not job_ids:
+            return set()
+        with self._connection() as conn:
+            rows = conn.execute(
+                "SELECT id FROM unnest(%s::uuid[]) AS ids(id) WHERE NOT EXISTS "
+                "(SELECT 1 FROM job_market_facts f WHERE f.job_id = ids.id)",
+                (list(job_ids),),
+            ).fetchall()
+        return {row[0] for row in rows}
 
     def salary_stats(self, scope: MarketScope) -> Sequence[SalaryStats]:
         """Percentiles per (currency, estimated) of the scope's salaried jobs."""

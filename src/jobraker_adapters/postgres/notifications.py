@@ -17,8 +17,9 @@ from psycopg.types.json import Jsonb
 
 from jobraker_adapters.postgres.errors import translate_errors
 from jobraker_adapters.postgres.jobs import Connection
+from jobraker_adapters.postgres.outbox import event_from_row
 from jobraker_core.errors import NotFound
-from jobraker_core.notifications.events import NotificationEvent, NotificationKind
+from jobraker_core.notifications.events import NotificationKind
 from jobraker_core.notifications.model import (
     Channel,
     Delivery,
@@ -220,18 +221,8 @@ _DELIVERY_COLUMNS: Final = (
 
 
 def _delivery(row: Mapping[str, Any]) -> Delivery:
-    event = NotificationEvent(
-        id=row["event_id"],
-        user_id=row["user_id"],
-        kind=NotificationKind(row["kind"]),
-        dedupe_key=row["dedupe_key"],
-        title=row["title"],
-        body=row["body"],
-        created_at=row["created_at"],
-        data={str(k): str(v) for k, v in row["data"].items()},
-    )
     return Delivery(
-        event=event,
+        event=event_from_row(row, id_column="event_id"),
         channel=Channel(row["channel"]),
         state=DeliveryState(row["state"]),
         updated_at=row["updated_at"],

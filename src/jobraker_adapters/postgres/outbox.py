@@ -21,9 +21,10 @@ from jobraker_core.notifications.events import NotificationEvent, NotificationKi
 from jobraker_core.usage import UsageEntry, UsageKind, UsageTotal
 
 
-def _event(row: Mapping[str, Any]) -> NotificationEvent:
+def event_from_row(row: Mapping[str, Any], *, id_column: str = "id") -> NotificationEvent:
+    """The notification event of a ``notification_events`` row (its id under ``id_column``)."""
     return NotificationEvent(
-        id=row["id"],
+        id=row[id_column],
         user_id=row["user_id"],
         kind=NotificationKind(row["kind"]),
         dedupe_key=row["dedupe_key"],
@@ -70,7 +71,7 @@ class PostgresNotificationOutbox:
                 "ORDER BY created_at, id LIMIT %s FOR UPDATE SKIP LOCKED",
                 (limit,),
             )
-            return [_event(row) for row in cur.fetchall()]
+            return [event_from_row(row) for row in cur.fetchall()]
 
     def mark_dispatched(self, event_id: uuid.UUID, at: datetime) -> None:
         """Record the delivery of ``event_id`` (a second mark keeps the first time)."""

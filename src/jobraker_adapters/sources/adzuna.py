@@ -16,13 +16,13 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
-from email.utils import parsedate_to_datetime
 from functools import partial
 from typing import Any, Final, Protocol
 
 import attrs
 import httpx
 
+from jobraker_adapters.sources.retrying import RetryPolicy, retry_after
 from jobraker_core.clock import Clock, SystemClock
 from jobraker_core.errors import (
     ConfigurationError,
@@ -384,23 +384,6 @@ def map_result(result: object, country: str, ref: str) -> JobDraft | RejectedRec
 # ----------------------------------------------------------------------------- HTTP
 
 
-def _retry_after(response: httpx.Response, default: float, now: datetime) -> float:
-    raw = response.headers.get("Retry-After")
-    if raw is None:
-        return default
-    try:
-        return max(0.0, float(raw))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(raw)
-    except (TypeError, ValueError):
-        return default
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - now).total_seconds())
-
-
 def _display(response: httpx.Response) -> str:
     """Adzuna's human message from an error body (``display``), else a slice of the body."""
     try:
@@ -453,11 +436,9 @@ class AdzunaJobSource:
         self._quota = quota
         self._sleep = sleep
         self._clock = clock or SystemClock()
-        self._max_attempts = max_attempts
-        self._backoff = backoff
-        self._max_backoff = max_backoff
-        self._max_rate_limit_waits = max_rate_limit_waits
-        self._max_retry_after = max_retry_after
+        self._retry = RetryPolicy(
+            max_attempts, backoff, max_backoff, max_rate_limit_waits, max_retry_after
+        )
         _guard_http_logs()
 
     def fetch(self) -> Iterator[JobDraft | RejectedRecord]:
@@ -501,33 +482,12 @@ class AdzunaJobSource:
             **query,
             "content-type": "application/json",
         }
-        failures = 0
-        rate_limit_waits = 0
-        while True:
+
+        def attempt() -> dict[str, Any] | UpstreamUnavailable:
             self._quota.acquire()
-            outcome = self._attempt(url, params, label)
-            if isinstance(outcome, dict):
-                return outcome
-            problem = outcome
-            if isinstance(problem, RateLimited):
-                rate_limit_waits += 1
-                if (
-                    rate_limit_waits > self._max_rate_limit_waits
-                    or problem.retry_after > self._max_retry_after
-                ):
-                    raise problem
-                log.warning("adzuna rate limited; waiting", extra={"wait_s": problem.retry_after})
-                self._sleep(problem.retry_after)
-                continue
-            failures += 1
-            if failures >= self._max_attempts:
-                raise problem
-            retry_in = min(self._max_backoff, self._backoff * 2 ** (failures - 1))
-            log.warning(
-                "adzuna call failed; retrying",
-                extra={"error": problem.message, "attempt": failures, "wait_s": retry_in},
-            )
-            self._sleep(retry_in)
+            return self._attempt(url, params, label)
+
+        return self._retry.call(attempt, sleep=self._sleep, log=log, service=SERVICE)
 
     def _attempt(  # noqa: PLR0911 - one return per outcome of a call
         self,
@@ -556,7 +516,7 @@ class AdzunaJobSource:
                 f"{self._redact(_display(response))}): check ADZUNA_APP_ID and ADZUNA_API_KEY"
             )
         if status == 429:  # noqa: PLR2004
-            wait = _retry_after(response, 60.0, self._clock.now())
+            wait = retry_after(response, default=60.0, now=self._clock.now())
             return RateLimited(
                 f"Adzuna asked us to slow down (HTTP 429, retry in {wait:.0f} s)",
                 service=SERVICE,

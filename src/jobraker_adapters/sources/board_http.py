@@ -12,12 +12,11 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Final
 
 import httpx
 
+from jobraker_adapters.sources.retrying import RetryPolicy, retry_after
 from jobraker_core.clock import Clock, SystemClock
 from jobraker_core.errors import RateLimited, UpstreamRejected, UpstreamUnavailable
 
@@ -28,23 +27,6 @@ DEFAULT_RETRY_AFTER: Final = 30.0
 
 class BoardNotFound(UpstreamRejected):
     """Raised when the job board (a Greenhouse board, a Lever company) does not exist (HTTP 404)."""
-
-
-def _retry_after(response: httpx.Response, now: datetime) -> float:
-    raw = response.headers.get("Retry-After")
-    if raw is None:
-        return DEFAULT_RETRY_AFTER
-    try:
-        return max(0.0, float(raw))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(raw)
-    except (TypeError, ValueError):
-        return DEFAULT_RETRY_AFTER
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - now).total_seconds())
 
 
 class BoardFetcher:
@@ -76,39 +58,18 @@ class BoardFetcher:
         self._vendor = vendor
         self._sleep = sleep
         self._clock = clock or SystemClock()
-        self._max_attempts = max_attempts
-        self._backoff = backoff
-        self._max_backoff = max_backoff
-        self._max_rate_limit_waits = max_rate_limit_waits
-        self._max_retry_after = max_retry_after
+        self._retry = RetryPolicy(
+            max_attempts, backoff, max_backoff, max_rate_limit_waits, max_retry_after
+        )
 
     def get_json(self, url: str, params: Mapping[str, str], *, what: str) -> object:
         """GET ``url`` and return its JSON body; ``what`` names the board in error messages."""
-        failures = 0
-        waits = 0
-        while True:
-            outcome = self._attempt(url, params, what)
-            if not isinstance(outcome, UpstreamUnavailable):
-                return outcome
-            if isinstance(outcome, RateLimited):
-                waits += 1
-                if (
-                    waits > self._max_rate_limit_waits
-                    or outcome.retry_after > self._max_retry_after
-                ):
-                    raise outcome
-                self._sleep(outcome.retry_after)
-                continue
-            failures += 1
-            if failures >= self._max_attempts:
-                raise outcome
-            wait = min(self._max_backoff, self._backoff * 2 ** (failures - 1))
-            log.warning(
-                "%s call failed; retrying",
-                self.service,
-                extra={"error": outcome.message, "attempt": failures, "wait_s": wait},
-            )
-            self._sleep(wait)
+        return self._retry.call(
+            lambda: self._attempt(url, params, what),
+            sleep=self._sleep,
+            log=log,
+            service=self.service,
+        )
 
     def _attempt(self, url: str, params: Mapping[str, str], what: str) -> object:
         """One call: the decoded body, or the transient error to retry after; raise if permanent."""
@@ -125,7 +86,7 @@ class BoardFetcher:
         if status == 404:  # noqa: PLR2004
             raise BoardNotFound(f"{self._vendor} has no {what} (HTTP 404)", service=self.service)
         if status == 429:  # noqa: PLR2004
-            wait = _retry_after(response, self._clock.now())
+            wait = retry_after(response, default=DEFAULT_RETRY_AFTER, now=self._clock.now())
             return RateLimited(
                 f"{self._vendor} asked us to slow down (HTTP 429, retry in {wait:.0f} s)",
                 service=self.service,

@@ -215,10 +215,20 @@ class Interview:
 
 @attrs.frozen
 class Reminder:
-    """Something the person wants to be reminded of about this application, at ``at``."""
+    """Something the person wants to be reminded of about this application, at ``at``.
+
+    ``id`` names the reminder for its notification (the outbox's dedupe key), and
+    ``notified_at`` says when the person was told; a reminder is notified once.
+    """
 
     at: datetime
     text: str = attrs.field(validator=_short)
+    id: uuid.UUID = attrs.field(factory=uuid.uuid4, kw_only=True)
+    notified_at: datetime | None = attrs.field(default=None, kw_only=True)
+
+    def due(self, now: datetime) -> bool:
+        """Whether the reminder's time has come and the person was not told yet."""
+        return self.notified_at is None and self.at <= now
 
 
 @attrs.frozen
@@ -229,6 +239,43 @@ class Tracking:
     contacts: tuple[Contact, ...] = attrs.field(default=(), validator=_bounded_items)
     interviews: tuple[Interview, ...] = attrs.field(default=(), validator=_bounded_items)
     reminders: tuple[Reminder, ...] = attrs.field(default=(), validator=_bounded_items)
+
+    @property
+    def next_reminder_at(self) -> datetime | None:
+        """When the earliest reminder not notified yet is due (None when there is none)."""
+        return min((r.at for r in self.reminders if r.notified_at is None), default=None)
+
+    def due_reminders(self, now: datetime) -> tuple[Reminder, ...]:
+        """The reminders due at ``now`` that the person was not told of yet."""
+        return tuple(r for r in self.reminders if r.due(now))
+
+    def reminded(self, now: datetime) -> Tracking:
+        """These notes with every reminder due at ``now`` marked as notified at ``now``."""
+        return attrs.evolve(
+            self,
+            reminders=tuple(
+                attrs.evolve(r, notified_at=now) if r.due(now) else r for r in self.reminders
+            ),
+        )
+
+    def keeping_reminders_of(self, previous: Tracking) -> Tracking:
+        """These notes, a reminder also in ``previous`` (same time, same text) keeping its state.
+
+        It keeps its id and whether it was notified, so rewriting the notes never notifies a
+        reminder again.
+        """
+        unmatched = list(previous.reminders)
+        kept: list[Reminder] = []
+        for reminder in self.reminders:
+            match = next(
+                (p for p in unmatched if (p.at, p.text) == (reminder.at, reminder.text)), None
+            )
+            if match is None:
+                kept.append(reminder)
+            else:
+                unmatched.remove(match)
+                kept.append(match)
+        return attrs.evolve(self, reminders=tuple(kept))
 
 
 # ----------------------------------------------------------------------------- the aggregate

@@ -99,6 +99,14 @@ class ApplicationRepository(Protocol):
         """The person's applications claimed for submission at or after ``since``."""
         ...
 
+    def due_reminders(self, now: datetime, *, limit: int) -> Sequence[Application]:
+        """Applications with a reminder due at ``now`` not notified yet, earliest first.
+
+        PostgreSQL locks them until the unit ends and skips rows another unit holds
+        (``FOR UPDATE SKIP LOCKED``), so two ticks never take the same application.
+        """
+        ...
+
     def add_event(self, event: ApplicationEvent) -> None:
         """Append ``event``."""
         ...

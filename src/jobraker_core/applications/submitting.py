@@ -47,6 +47,7 @@ from jobraker_core.errors import (
 )
 from jobraker_core.jobs.model import company_words
 from jobraker_core.notifications.events import NotificationKind
+from jobraker_core.spending import application_subject
 from jobraker_core.usage import UsageEntry, UsageKind
 
 if TYPE_CHECKING:
@@ -249,7 +250,7 @@ class RecordRunReport:
                     kind=UsageKind.AUTOMATION_STEPS,
                     quantity=report.steps,
                     cost_usd=Decimal(0) if report.dry_run else self._step_cost * report.steps,
-                    subject=f"application:{app.id}",
+                    subject=application_subject(app.id),
                     recorded_at=now,
                 )
             )
@@ -480,7 +481,9 @@ class SubmitApplication:
                     reason = f"the submitter asked to wait (nothing was sent): {error.message}"
                 else:
                     until = now + self._not_started_wait
-                    reason = f"the submitter could not be reached (nothing was sent): {error.message}"
+                    reason = (
+                        f"the submitter could not be reached (nothing was sent): {error.message}"
+                    )
                 store(
                     uow,
                     current.move(

@@ -639,13 +639,15 @@ class UpdateApplication:
                 contacts=command.contacts or (),
                 interviews=command.interviews or (),
                 reminders=command.reminders or (),
-            )
+            ).keeping_reminders_of(current)
         changes: dict[str, object] = {}
         for name in ("notes", "contacts", "interviews", "reminders"):
             value = getattr(command, name)
             if value is not None:
                 changes[name] = value
-        return attrs.evolve(current, **changes) if changes else current  # type: ignore[arg-type]
+        if not changes:
+            return current
+        return attrs.evolve(current, **changes).keeping_reminders_of(current)  # type: ignore[arg-type]
 
     @staticmethod
     def _packet(uow: UnitOfWork, app: Application, command: UpdateCommand) -> Packet | None:

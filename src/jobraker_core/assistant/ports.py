@@ -98,15 +98,19 @@ class CompletionCache(Protocol):
     """Completions remembered by the exact request that produced them (see ``use_cases``).
 
     ``key`` is a digest of the model, the messages and the tools; a hit means the very same
-    request was answered before. Implementations bound their size and may forget anything.
+    request was answered before. An entry holds the person's data (their context, the answer),
+    so it is kept for ``user_id`` only, under ``user_cache_prefix(user_id)``: erasing the
+    account purges it, and no one else's request can hit it. Implementations bound their size
+    or the entries' lifetime and may forget anything; a cache that is unreachable is a miss,
+    never an error.
     """
 
-    def get(self, key: str) -> Completion | None:
-        """The completion stored under ``key``, if it is still there."""
+    def get(self, user_id: uuid.UUID, key: str) -> Completion | None:
+        """The completion stored for ``user_id`` under ``key``, if it is still there."""
         ...
 
-    def put(self, key: str, completion: Completion) -> None:
-        """Remember ``completion`` under ``key``."""
+    def put(self, user_id: uuid.UUID, key: str, completion: Completion) -> None:
+        """Remember ``completion`` for ``user_id`` under ``key``."""
         ...
 
 

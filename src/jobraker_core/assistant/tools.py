@@ -31,6 +31,7 @@ from jobraker_core.assistant.language_model import ToolSpec
 from jobraker_core.errors import InvalidInput
 from jobraker_core.jobs.model import JobQuery, RemoteMode
 from jobraker_core.jobs.use_cases import SearchJobsQuery
+from jobraker_core.market.use_cases import SalaryQuestion
 from jobraker_core.matching.use_cases import RecommendQuery
 from jobraker_core.pagination import PageRequest
 
@@ -38,6 +39,9 @@ if TYPE_CHECKING:
     from jobraker_core.jobs.model import JobPosting
     from jobraker_core.jobs.salary import Salary
     from jobraker_core.jobs.use_cases import GetJob, SearchJobs
+    from jobraker_core.market.model import SalaryReport, SalaryStats
+    from jobraker_core.market.ports import MarketData
+    from jobraker_core.market.use_cases import SalaryInsight
     from jobraker_core.matching.explain import Match
     from jobraker_core.matching.use_cases import ExplainMatch, GetCareerInsight, Recommend
 
@@ -394,11 +398,77 @@ class CareerInsightTool:
         )
 
 
+def _stated_salaries(jobs: Sequence[JobPosting]) -> list[JsonObject]:
+    """Range and median of the salaries ``jobs`` state, per currency (most postings first)."""
+    by_currency: dict[str, list[Salary]] = {}
+    for job in jobs:
+        if job.salary is not None:
+            by_currency.setdefault(job.salary.currency, []).append(job.salary)
+    stats: list[JsonObject] = []
+    for currency, salaries in sorted(by_currency.items(), key=lambda i: (-len(i[1]), i[0])):
+        middles = [(s.annual_low + s.annual_high) / 2 for s in salaries]
+        stats.append(
+            {
+                "currency": currency,
+                "postings": len(salaries),
+                "estimated": sum(s.estimated for s in salaries),
+                "low": money(min(s.annual_low for s in salaries), currency),
+                "high": money(max(s.annual_high for s in salaries), currency),
+                "median": money(Decimal(statistics.median(middles)), currency),
+            }
+        )
+    return stats
+
+
+def _percentiles(stats: SalaryStats) -> JsonObject:
+    currency = stats.currency
+    return {
+        "currency": currency,
+        "figures": "estimated by the job board" if stats.estimated else "stated by the employer",
+        "estimated": stats.estimated,
+        "jobs": stats.jobs,
+        "p10": money(stats.p10, currency),
+        "p25": money(stats.p25, currency),
+        "median": money(stats.median, currency),
+        "p75": money(stats.p75, currency),
+        "p90": money(stats.p90, currency),
+    }
+
+
+def _external(report: SalaryReport) -> JsonObject | None:
+    external = report.external
+    if external is None:
+        return None
+    return {
+        "source": external.source,
+        "country": external.country,
+        "currency": external.currency,
+        "histogram": [
+            {"from": money(Decimal(b.lower), external.currency), "jobs": b.jobs}
+            for b in external.histogram
+        ],
+        "monthly_average": [
+            {"month": m.month, "average": money(m.average, external.currency)}
+            for m in external.history[-6:]
+        ],
+    }
+
+
 @attrs.frozen
 class SalaryInsightTool:
-    """What postings for a role (in a place) pay, from the salaries they state."""
+    """What a role pays (in a place): market percentiles, external figures, and a fallback.
 
+    The answer is ``SalaryInsight``'s report: p10 to p90 per currency over the jobs whose facts
+    were read (``AnalyseMarket``), stated and estimated apart, the occupation the title was read
+    as, and Adzuna's histogram and history when configured and a country is given. Jobs not
+    analysed yet are not in those figures; when there are any, the tool also searches the
+    postings by the role's words and summarises the salaries stated by those of the hits not
+    analysed yet (``not_yet_analysed``), marked as such, so no job counts twice.
+    """
+
+    insight: SalaryInsight
     search: SearchJobs
+    market: MarketData
     intent: Intent | None = None
     sample: int = 100
 
@@ -407,58 +477,73 @@ class SalaryInsightTool:
         """The model's view of this tool."""
         return ToolSpec(
             "salary_insight",
-            "Yearly salaries stated by the job postings for a role, optionally in a place: "
-            "range, median and how many postings state one, per currency.",
+            "What a role pays, optionally in a place: yearly salary percentiles (10th, 25th, "
+            "median, 75th, 90th) per currency from the jobs seen, with figures stated by "
+            "employers and estimated by job boards kept apart, the occupation the title was "
+            "read as, and (given a country) an external source's figures.",
             object_schema(
                 {
                     "role": {**TEXT_SCHEMA, "description": "a job title, e.g. 'data engineer'"},
-                    "location": TEXT_SCHEMA,
+                    "location": {**TEXT_SCHEMA, "description": "a city or region"},
+                    "country": {
+                        "type": "string",
+                        "maxLength": 2,
+                        "description": "ISO 3166 country code, e.g. 'GB'",
+                    },
+                    "remote": {"type": "boolean", "description": "remote jobs only"},
                 },
                 ["role"],
             ),
         )
 
     def run(self, user_id: uuid.UUID, arguments: Mapping[str, object]) -> ToolOutcome:
-        """Summarise the salaries of the matching postings."""
+        """Answer from the market report, with the unanalysed postings apart."""
         del user_id
         role = str(arguments["role"]).strip()
         location = str(arguments["location"]) if arguments.get("location") else None
-        page = self.search(
-            SearchJobsQuery(
-                JobQuery(text=role, location=location), PageRequest(per_page=self.sample)
-            )
+        country = str(arguments["country"]).upper() if arguments.get("country") else None
+        remote = RemoteMode.REMOTE if arguments.get("remote") else None
+        report = self.insight(
+            SalaryQuestion(title=role, location=location, country=country, remote=remote)
         )
-        by_currency: dict[str, list[JobPosting]] = {}
-        for job in page.items:
-            if job.salary is not None:
-                by_currency.setdefault(job.salary.currency, []).append(job)
-        stats = []
-        for currency, jobs in sorted(by_currency.items(), key=lambda i: (-len(i[1]), i[0])):
-            salaries = [job.salary for job in jobs if job.salary is not None]
-            middles = [(s.annual_low + s.annual_high) / 2 for s in salaries]
-            stats.append(
-                {
-                    "currency": currency,
-                    "postings": len(jobs),
-                    "estimated": sum(s.estimated for s in salaries),
-                    "low": money(min(s.annual_low for s in salaries), currency),
-                    "high": money(max(s.annual_high for s in salaries), currency),
-                    "median": money(Decimal(statistics.median(middles)), currency),
-                }
-            )
-        with_salary = sum(len(jobs) for jobs in by_currency.values())
+        data: JsonObject = {
+            "role": role,
+            "location": report.location,
+            "country": report.country,
+            "read_as_occupation": report.occupation.title if report.occupation else None,
+            "analysed_jobs_with_salary": sum(s.jobs for s in report.stats),
+            "percentiles": [_percentiles(s) for s in report.stats],
+            "external": _external(report),
+            "external_error": report.external_error,
+            "not_yet_analysed": None,
+        }
+        if report.unanalysed:
+            data["not_yet_analysed"] = self._unanalysed(role, location, country, remote)
         where = f" in {location}" if location else ""
         return ToolOutcome(
-            {
-                "role": role,
-                "location": location,
-                "postings_found": page.total,
-                "postings_read": len(page.items),
-                "postings_with_salary": with_salary,
-                "by_currency": stats,
-            },
-            f"{with_salary} of {len(page.items)} posting(s) for {role!r}{where} state a salary",
+            data,
+            f"salary percentiles of {data['analysed_jobs_with_salary']} analysed job(s) for "
+            f"{role!r}{where}",
         )
+
+    def _unanalysed(
+        self, role: str, location: str | None, country: str | None, remote: RemoteMode | None
+    ) -> JsonObject:
+        page = self.search(
+            SearchJobsQuery(
+                JobQuery(text=role, location=location, country=country, remote=remote),
+                PageRequest(per_page=self.sample),
+            )
+        )
+        unread = self.market.without_facts([job.id for job in page.items])
+        jobs = [job for job in page.items if job.id in unread]
+        return {
+            "note": "postings not analysed yet, found by searching their text; their stated "
+            "salaries are summarised here and not in the percentiles",
+            "postings": len(jobs),
+            "postings_with_salary": sum(job.salary is not None for job in jobs),
+            "by_currency": _stated_salaries(jobs),
+        }
 
 
 @attrs.frozen
@@ -505,6 +590,8 @@ def product_tools(
     explain: ExplainMatch,
     insight: GetCareerInsight,
     get_job: GetJob,
+    salaries: SalaryInsight,
+    market: MarketData,
     extra: Sequence[ChatTool] = (),
 ) -> tuple[ChatTool, ...]:
     """The assistant's tools on the product's use cases (``extra``: tools of other modules)."""
@@ -513,7 +600,7 @@ def product_tools(
         RecommendJobsTool(recommend),
         ExplainMatchTool(explain),
         CareerInsightTool(insight),
-        SalaryInsightTool(search),
+        SalaryInsightTool(salaries, search, market),
         JobDetailsTool(get_job),
         *extra,
     )

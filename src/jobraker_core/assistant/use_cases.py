@@ -18,9 +18,11 @@
 ``stream`` yields the turn as it happens (text deltas, tool activity, the reply); ``__call__``
 returns just the reply.
 
-Cache: a completion is remembered under a digest of the exact request (model, every message,
-tools, token limit). The same conversation state and the same message therefore get the same
-completion without calling the model again (and without spending tokens: nothing is recorded).
+Cache: a completion is remembered for the person under a digest of the exact request (model,
+every message, tools, token limit), in a cache shared by every process (Redis, under the person's
+``jobraker:user:<id>:`` prefix, so erasing the account purges it; ADR 0014). The same
+conversation state and the same message therefore get the same completion without calling the
+model again (and without spending tokens: nothing is recorded).
 Tools still run on every turn, so their results — and the answer composed from them when they
 changed — are always fresh. A cached answer is marked ``cached`` on the message.
 """
@@ -149,6 +151,7 @@ class _Turn:
     """What a turn collected on its way."""
 
     messages: list[Message]
+    user_id: uuid.UUID
     stored: list[tuple[Message, Completion | None]] = attrs.field(factory=list)
     activity: list[ToolActivity] = attrs.field(factory=list)
     proposals: list[Proposal] = attrs.field(factory=list)
@@ -223,7 +226,11 @@ class SendMessage:
                 earlier=earlier,
             )
         user_message = Message(Role.USER, request.wrapped())
-        turn = _Turn(messages=[system, *recent, user_message], model=self._model.model)
+        turn = _Turn(
+            messages=[system, *recent, user_message],
+            user_id=command.user_id,
+            model=self._model.model,
+        )
         allowed = {tool.spec.name: tool for tool in self.allowed_tools(request)}
         specs = [tool.spec for tool in allowed.values()]
         completion: Completion | None = None
@@ -254,7 +261,7 @@ class SendMessage:
         self, turn: _Turn, tools: Sequence[ToolSpec]
     ) -> Generator[ChatEvent, None, Completion]:
         key = request_key(self._model.model, turn.messages, tools, self._max_tokens)
-        cached = self._cache.get(key) if self._cache is not None else None
+        cached = self._cache.get(turn.user_id, key) if self._cache is not None else None
         turn.calls += 1
         if cached is not None:
             turn.cached_calls += 1
@@ -276,7 +283,7 @@ class SendMessage:
             FinishReason.STOP,
             FinishReason.TOOL_CALLS,
         }:
-            self._cache.put(key, completion)
+            self._cache.put(turn.user_id, key, completion)
         return completion
 
     def _run_tools(

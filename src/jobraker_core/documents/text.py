@@ -16,6 +16,7 @@ import attrs
 
 from jobraker_core.jobs.text import fold
 from jobraker_core.matching.candidate import MAX_YEAR, MIN_YEAR, DegreeLevel
+from jobraker_core.matching.resume import MONTH_WORD, MONTHS
 
 
 class NumberKind(enum.StrEnum):
@@ -64,30 +65,12 @@ def word_set(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
-_MONTHS: Final = {
-    "jan": 1,
-    "feb": 2,
-    "mar": 3,
-    "apr": 4,
-    "may": 5,
-    "jun": 6,
-    "jul": 7,
-    "aug": 8,
-    "sep": 9,
-    "oct": 10,
-    "nov": 11,
-    "dec": 12,
-}
 MONTH_NAMES: Final = word_set(
     "january february march april may june july august september october november december "
     "jan feb mar apr jun jul aug sep sept oct nov dec"
 )
-_MONTH_WORD: Final = (
-    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
-    r"|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
-)
 _DATE: Final = re.compile(
-    rf"\b(?P<mw>{_MONTH_WORD})\.?,?\s+(?P<y1>(?:19|20)\d{{2}})\b"
+    rf"\b(?P<mw>{MONTH_WORD})\.?,?\s+(?P<y1>(?:19|20)\d{{2}})\b"
     r"|\b(?P<y2>(?:19|20)\d{2})[-/.](?P<m2>0[1-9]|1[0-2])\b(?![-/.]\d)"
     r"|\b(?P<m3>0?[1-9]|1[0-2])/(?P<y3>(?:19|20)\d{2})\b"
     r"|(?<![\d,.$€£¥])\b(?P<y4>(?:19|20)\d{2})\b(?![,.]\d)",
@@ -195,7 +178,7 @@ def find_dates(text: str) -> tuple[DateMention, ...]:
             continue
         month: int | None = None
         if groups["mw"]:
-            month = _MONTHS[groups["mw"].lower()[:3]]
+            month = MONTHS[groups["mw"].lower()[:3]]
         elif groups["m2"]:
             month = int(groups["m2"])
         elif groups["m3"]:

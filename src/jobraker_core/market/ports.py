@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from datetime import date
 from typing import Protocol
@@ -35,6 +36,10 @@ class MarketData(Protocol):
 
     def save_facts(self, facts: Sequence[JobFacts]) -> None:
         """Store (or replace) these facts."""
+        ...
+
+    def without_facts(self, job_ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
+        """Those of ``job_ids`` that have no facts yet (``AnalyseMarket`` has not read them)."""
         ...
 
     def salary_stats(self, scope: MarketScope) -> Sequence[SalaryStats]:

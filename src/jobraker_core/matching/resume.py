@@ -84,7 +84,7 @@ class Resume:
 
 # ----------------------------------------------------------------------------- dates
 
-_MONTHS: Final = {
+MONTHS: Final = {
     "jan": 1,
     "feb": 2,
     "mar": 3,
@@ -98,12 +98,12 @@ _MONTHS: Final = {
     "nov": 11,
     "dec": 12,
 }
-_MONTH_WORD: Final = (
+MONTH_WORD: Final = (
     r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
     r"|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
 )
 _DATE: Final = (
-    rf"(?:{_MONTH_WORD}\.?,?\s+(?:19|20)\d{{2}}"
+    rf"(?:{MONTH_WORD}\.?,?\s+(?:19|20)\d{{2}}"
     r"|(?:0?[1-9]|1[0-2])[/.](?:19|20)\d{2}"
     r"|(?:19|20)\d{2}[-/.](?:0[1-9]|1[0-2])(?!\d)"
     r"|(?:19|20)\d{2})"
@@ -122,7 +122,7 @@ def _month_of(text: str, *, end: bool) -> YearMonth:
     cleaned = text.strip().lower().rstrip(".,")
     word = re.match(r"([a-z]+)\.?,?\s+(\d{4})", cleaned)
     if word:
-        return YearMonth(int(word.group(2)), _MONTHS[word.group(1)[:3]])
+        return YearMonth(int(word.group(2)), MONTHS[word.group(1)[:3]])
     numeric = re.match(r"(\d{1,2})[/.](\d{4})$", cleaned)
     if numeric:
         return YearMonth(int(numeric.group(2)), int(numeric.group(1)))

@@ -12,7 +12,8 @@ dismissed.
 
 **The score** is the sum of the parts' points, clamped to [0, 100], rounded to a hundredth.
 Each part has a weight (the most points it can give) and a value in [0, 1]; a value that cannot
-be told (the job states no salary) scores ``NEUTRAL`` of the weight, and the part says so.
+be told (the job states no salary) scores ``NEUTRAL`` of the weight, and the part says so. Skills
+are the exception: a job with no skill we can read gives no skill points, since nothing shows a fit.
 
 =============  ======  ======================================================================
 part           weight  value
@@ -291,8 +292,13 @@ class Scorer:
     @staticmethod
     def _skills_part(skills: Sequence[SkillMatch]) -> ScorePart:
         if not skills:
+            # No free points: a job whose skills cannot be read is not shown to fit (otherwise
+            # postings with no skill list outrank jobs the person half fits).
             return _part(
-                PartName.SKILLS, SKILLS_WEIGHT, None, "the job names no skill we could read"
+                PartName.SKILLS,
+                SKILLS_WEIGHT,
+                0.0,
+                "the job names no skill we could read, so none of yours is shown to fit",
             )
         weight = {True: REQUIRED_SKILL, None: UNSTATED_SKILL, False: NICE_SKILL}
         total = sum(weight[s.required] for s in skills)

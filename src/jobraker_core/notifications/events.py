@@ -26,6 +26,7 @@ class NotificationKind(StrEnum):
     NEEDS_USER = "needs_user"
     APPROVAL_WAITING = "approval_waiting"
     SITE_PAUSED = "site_paused"
+    REMINDER_DUE = "reminder_due"
 
 
 @attrs.frozen

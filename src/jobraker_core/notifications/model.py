@@ -108,6 +108,7 @@ DEFAULT_CHANNELS: Final[Mapping[NotificationKind, frozenset[Channel]]] = {
     NotificationKind.NEEDS_USER: frozenset(Channel),
     NotificationKind.APPROVAL_WAITING: frozenset(Channel),
     NotificationKind.SITE_PAUSED: frozenset({Channel.IN_APP, Channel.WEBSOCKET}),
+    NotificationKind.REMINDER_DUE: frozenset(Channel),
 }
 DEFAULT_DIGEST_HOUR: Final = 8
 

@@ -444,4 +444,4 @@ def test_idempotency_key_on_apply(client, container):
 
 def test_the_tick_relays_and_reconciles(container):
     """execute_tick relays outbox tasks and returns its counts."""
-    assert execute_tick(container) == {"relayed": 0, "reconciled": 0}
+    assert execute_tick(container) == {"relayed": 0, "reconciled": 0, "reminded": 0}

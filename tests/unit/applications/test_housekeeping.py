@@ -1,4 +1,4 @@
-"""Housekeeping of applications: the hourly idempotency purge, and erasure in the memory container."""
+"""Housekeeping: the hourly idempotency purge, and erasure of its records in memory."""
 
 from __future__ import annotations
 

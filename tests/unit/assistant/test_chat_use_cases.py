@@ -168,8 +168,9 @@ def test_a_search_answer_names_exactly_the_matching_jobs(chat):
 
 
 def test_salary_answers_are_computed_from_the_postings(chat):
-    """Python postings in GBP pay 55,000 to 80,000; the median of midpoints is 65,000."""
+    """Before the market analysis, the stated salaries found by search, marked as unanalysed."""
     text = say(chat, "What's the salary for a python developer?").message.content
+    assert "have not been analysed yet, so they are not in the figures above" in text
     # GBP midpoints: 70,000 (Acme) and 60,000 (Initrode): median 65,000; Hooli is in USD
     assert "GBP: GBP 55,000 to GBP 80,000 a year, median GBP 65,000 (2 posting(s))" in text
     assert "USD: USD 150,000 to USD 170,000 a year, median USD 160,000 (1 posting(s))" in text
@@ -343,6 +344,21 @@ def test_an_identical_request_is_answered_from_the_cache(chat):
         assert not uow.usage.for_subject(ME, f"message:{second.message.id}")
     third = send(SendMessageCommand(ME, "hello", first.conversation.id))  # another state
     assert not third.cached
+
+
+def test_the_cache_is_per_person_and_purged_with_their_data(chat):
+    """Another person's identical request misses; purging (erasure) drops only the person's."""
+    cache = chat.completion_cache()
+    model = ScriptedModel([saying("The answer.")])
+    send = send_message(chat, model, cache=cache)
+    for user in (ME, OTHER):
+        send(SendMessageCommand(user, "hello"))
+    cache.put(ME, "chat:same", saying("mine"))
+    assert cache.get(OTHER, "chat:same") is None  # an entry is only ever the person's
+    assert chat.user_data_cache().purge(ME) >= 2
+    again = send(SendMessageCommand(ME, "hello"))
+    theirs = send(SendMessageCommand(OTHER, "hello"))
+    assert (again.cached, theirs.cached) == (False, True)
 
 
 def test_the_local_model_answers_the_same_from_the_cache(chat):

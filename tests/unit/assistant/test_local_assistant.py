@@ -259,25 +259,56 @@ def test_salary_and_insight_answers_use_the_numbers_given():
     salary = {
         "role": "nurse",
         "location": "Leeds",
-        "postings_found": 3,
-        "postings_read": 3,
-        "postings_with_salary": 2,
-        "by_currency": [
+        "read_as_occupation": "Registered Nurses",
+        "analysed_jobs_with_salary": 6,
+        "percentiles": [
             {
                 "currency": "GBP",
-                "postings": 2,
-                "estimated": 1,
-                "low": "GBP 28,000",
-                "high": "GBP 35,000",
+                "figures": "stated by the employer",
+                "estimated": False,
+                "jobs": 5,
+                "p10": "GBP 27,000",
+                "p25": "GBP 29,000",
                 "median": "GBP 31,000",
+                "p75": "GBP 33,000",
+                "p90": "GBP 36,000",
             }
         ],
+        "external": {
+            "source": "adzuna",
+            "country": "gb",
+            "currency": "GBP",
+            "histogram": [],
+            "monthly_average": [{"month": "2026-10", "average": "GBP 32,500"}],
+        },
+        "external_error": None,
+        "not_yet_analysed": {
+            "note": "not analysed yet",
+            "postings": 3,
+            "postings_with_salary": 2,
+            "by_currency": [
+                {
+                    "currency": "GBP",
+                    "postings": 2,
+                    "estimated": 1,
+                    "low": "GBP 28,000",
+                    "high": "GBP 35,000",
+                    "median": "GBP 31,000",
+                }
+            ],
+        },
     }
     text = MODEL.complete(
         [Message(Role.USER, "salary for a nurse in Leeds"), *answered("salary_insight", salary)]
     ).content
+    assert "occupation “Registered Nurses”" in text
+    assert (
+        "GBP, stated by the employer (5 job(s)): 10th percentile GBP 27,000, 25th GBP 29,000, "
+        "median GBP 31,000, 75th GBP 33,000, 90th GBP 36,000 a year"
+    ) in text
+    assert "average advertised salary of GBP 32,500 in 2026-10" in text
+    assert "3 matching posting(s) have not been analysed yet" in text
     assert "GBP 28,000 to GBP 35,000" in text
-    assert "median GBP 31,000" in text
     assert "1 of them estimated" in text
     insight = {
         "best_matches": 4,

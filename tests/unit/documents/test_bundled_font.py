@@ -16,7 +16,7 @@ def _text(content: bytes) -> str:
 
 
 def test_the_container_renderer_keeps_lodz_and_zurich_in_a_pdf():
-    """"Łódź" and "Zürich" survive a PDF round trip, in headings and in the body."""
+    """Łódź and Zürich survive a PDF round trip, in headings and in the body."""
     renderer = build_memory_container().document_renderer()
     content = renderer.render(
         "Résumé — Łódź", "## Zürich, Łódź\n- Kraków → Москва, Ελλάδα, €5\n", ExportFormat.PDF

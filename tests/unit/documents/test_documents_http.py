@@ -231,7 +231,7 @@ def test_output_refused_by_the_gate_answers_422_with_the_draft_marked(client, co
 
 @pytest.mark.parametrize("path", ["tailored-resume", "cover-letter"])
 def test_document_requests_are_rate_limited_with_chat(path):
-    """Over ``JOBRAKER_CHAT_RATE_LIMIT`` a document request is 429 with Retry-After; chat shares it."""
+    """Over the assistant rate a document request is 429 with Retry-After; chat shares it."""
     settings = Settings(
         data_dir=build_memory_container().settings().data_dir,
         chat_rate=Rate(limit=2, window_seconds=3600),
