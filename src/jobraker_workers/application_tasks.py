@@ -5,7 +5,8 @@ Every task takes string ids, builds its container in the worker process (like
 once:
 
 - ``submit_application(id)`` claims the application (``queued`` -> ``submitting``, committed)
-  before it calls the submitter, so a duplicate or retried job finds nothing to claim; a job
+  before it calls the submitter, so a duplicate or retried job finds nothing to claim (and
+  queues a notification dispatch, so the person hears of the outcome at once); a job
   killed between claim and submission leaves the claim, which a later try (the reconciler's,
   after ``ORPHAN_AFTER``) recovers by asking the submitter about the attempt (``needs_review``
   when it cannot tell). ``UpstreamUnavailable`` is re-raised while RQ has retries left.
@@ -28,6 +29,7 @@ from rq import get_current_job
 
 from jobraker_adapters.container import Container, Settings, build_container
 from jobraker_core.errors import JobrakerError, UpstreamUnavailable
+from jobraker_workers.notification_tasks import queue_dispatch
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -73,6 +75,8 @@ def execute_submit(container: Container, application_id: str) -> str | None:
         log.error("applications.submit_refused", id=application_id, error=error.message)  # noqa: TRY400
         return None
     log.info("applications.submit", id=application_id, outcome=outcome.value)
+    # the outcome's notification goes out now, not at the next minute tick
+    queue_dispatch(container, f"application-{application_id}-{outcome.value}")
     return outcome.value
 
 

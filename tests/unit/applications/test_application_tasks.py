@@ -77,3 +77,15 @@ def test_cancel_task_stops_a_withdrawn_run(container):
     container.withdraw_application()(person.user_id, app.id)
     assert execute_cancel(container, str(app.id)) is True
     assert container.application_submitter().cancelled
+
+
+def test_a_submission_outcome_queues_a_notification_dispatch_at_once(container):
+    """After a submit step the dispatch is queued, so the person hears of it without the tick."""
+    _, app = queued(container)
+    container.task_queue().take()
+    assert execute_submit(container, str(app.id)) == "recorded"
+    queued_tasks = [(t.task, t.job_id) for t in container.task_queue().tasks]
+    assert (
+        "jobraker_workers.notification_tasks.dispatch_notifications",
+        f"notifications-application-{app.id}-recorded",
+    ) in queued_tasks
