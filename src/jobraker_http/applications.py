@@ -19,15 +19,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, time
-from typing import Annotated, Final, Literal, cast
+from typing import Annotated, Final, Literal
 
 import msgspec
 from litestar import Router, delete, get, patch, post, put
-from litestar.datastructures import State  # noqa: TC002 - Litestar reads it at runtime
-from litestar.di import NamedDependency, Provide
+from litestar.di import NamedDependency  # noqa: TC002 - Litestar reads the annotations at runtime
 from litestar.params import JSONBody, Parameter
 
-from jobraker_adapters.container import Container
 from jobraker_core.accounts.identity import Principal
 from jobraker_core.applications.analytics import (
     ApplicationAnalytics,
@@ -80,6 +78,7 @@ from jobraker_http.envelope import ItemMeta, ListMeta, list_meta
 from jobraker_http.guards import requires_user
 from jobraker_http.idempotency import IDEMPOTENT
 from jobraker_http.jobs import MAX_PAGE, clamp_page, parse_id
+from jobraker_http.providers import container_provider
 from jobraker_http.usage import SpendingOut, spending_to_wire
 
 StatusWire = Literal[
@@ -667,13 +666,6 @@ def _tracking(
 # ----------------------------------------------------------------------------- providers
 
 
-def _provider(name: str) -> Provide:
-    def provide(state: State) -> object:
-        return getattr(cast("Container", state.container), name)()
-
-    return Provide(provide, sync_to_thread=False)
-
-
 def _one(app: Application) -> ApplicationEnvelope:
     return ApplicationEnvelope(success=True, data=application_to_wire(app), meta=ItemMeta())
 
@@ -718,7 +710,7 @@ def application_jobs_router() -> Router:
         route_handlers=[apply_to_job],
         tags=["applications"],
         guards=[requires_user],
-        dependencies={"apply_to_job": _provider("apply_to_job")},
+        dependencies={"apply_to_job": container_provider("apply_to_job")},
     )
 
 
@@ -1180,5 +1172,5 @@ def applications_router() -> Router:
         ],
         tags=["applications"],
         guards=[requires_user],
-        dependencies={name: _provider(name) for name in _USE_CASES},
+        dependencies={name: container_provider(name) for name in _USE_CASES},
     )

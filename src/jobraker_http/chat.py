@@ -33,11 +33,10 @@ from litestar import Router, delete, get, post, websocket
 from litestar.concurrency import sync_to_thread
 from litestar.connection import WebSocket  # noqa: TC002 - Litestar reads it at runtime
 from litestar.datastructures import State  # noqa: TC002 - Litestar reads it at runtime
-from litestar.di import NamedDependency, Provide
+from litestar.di import NamedDependency  # noqa: TC002 - Litestar reads the annotations at runtime
 from litestar.exceptions import WebSocketDisconnect
 from litestar.params import JSONBody, Parameter
 
-from jobraker_adapters.container import Container
 from jobraker_core.accounts.identity import Principal
 from jobraker_core.assistant.chat import MAX_MESSAGE_CHARS, ChatMessage, Conversation, Proposal
 from jobraker_core.assistant.language_model import TextDelta
@@ -62,16 +61,13 @@ from jobraker_http.envelope import ItemMeta, ListMeta, list_meta
 from jobraker_http.errors import EXCEPTION_HANDLERS
 from jobraker_http.guards import requires_user
 from jobraker_http.jobs import MAX_PAGE, clamp_page, parse_id
+from jobraker_http.providers import container_of, container_provider
 
 WS_CHAT_PATH: Final = "/ws/chat"
 MAX_FRAME_BYTES: Final = 64 * 1024
 
 ConversationIdParam = Annotated[str, Parameter(description="The conversation's id (a UUID).")]
 ProposalIdParam = Annotated[str, Parameter(description="The proposal's id (a UUID).")]
-
-
-def _container(state: State) -> Container:
-    return cast("Container", state.container)
 
 
 # ----------------------------------------------------------------------------- wire schemas
@@ -283,7 +279,7 @@ async def message_send(
     state: State,
 ) -> ReplyEnvelope:
     """Answer the message."""
-    container = _container(state)
+    container = container_of(state)
     command = _command(principal, data)
     await check_assistant_rate(state, principal.user_id)
     use_case: SendMessage = await sync_to_thread(container.send_message)
@@ -390,13 +386,6 @@ def proposal_reject(
     return ProposalEnvelope(success=True, data=proposal_to_wire(done), meta=ItemMeta())
 
 
-def _provider(name: str) -> Provide:
-    def provide(state: State) -> object:
-        return getattr(_container(state), name)()
-
-    return Provide(provide, sync_to_thread=False)
-
-
 def chat_router() -> Router:
     """The assistant's routes under ``/api/v1/chat``."""
     return Router(
@@ -412,7 +401,7 @@ def chat_router() -> Router:
         tags=["assistant"],
         guards=[requires_user],
         dependencies={
-            name: _provider(name)
+            name: container_provider(name)
             for name in (
                 "list_conversations",
                 "get_conversation",
@@ -509,7 +498,7 @@ async def chat_socket(socket: WebSocket[Any, Any, Any]) -> None:
         await socket.close(code=4401)
         return
     await socket.accept(subprotocols=websocket_subprotocol(socket))
-    container = _container(socket.app.state)
+    container = container_of(socket.app.state)
     try:
         while True:
             raw = await socket.receive_text()

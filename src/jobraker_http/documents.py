@@ -24,16 +24,15 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Literal, cast
+from typing import Annotated, Literal
 
 import msgspec
 from litestar import Response, Router, get, post
 from litestar.concurrency import sync_to_thread
 from litestar.datastructures import State  # noqa: TC002 - Litestar reads it at runtime
-from litestar.di import NamedDependency, Provide
+from litestar.di import NamedDependency  # noqa: TC002 - Litestar reads the annotations at runtime
 from litestar.params import Parameter, QueryParameter
 
-from jobraker_adapters.container import Container
 from jobraker_core.accounts.identity import Principal
 from jobraker_core.documents.model import (
     Document,
@@ -60,6 +59,7 @@ from jobraker_http.docs import problem_responses
 from jobraker_http.envelope import ItemMeta, ListMeta, list_meta
 from jobraker_http.guards import requires_user
 from jobraker_http.jobs import MAX_PAGE, clamp_page, parse_id
+from jobraker_http.providers import container_of, container_provider
 
 # ----------------------------------------------------------------------------- wire
 
@@ -170,17 +170,6 @@ class DocumentListEnvelope(msgspec.Struct, kw_only=True):
 # ----------------------------------------------------------------------------- routes
 
 
-def _container(state: State) -> Container:
-    return cast("Container", state.container)
-
-
-def _provider(name: str) -> Provide:
-    def provide(state: State) -> object:
-        return getattr(_container(state), name)()
-
-    return Provide(provide, sync_to_thread=False)
-
-
 def _answer(outcome: DocumentOutcome) -> Response[DocumentEnvelope]:
     document = outcome.document
     if not outcome.stored:
@@ -219,7 +208,7 @@ async def tailored_resume_create(
 ) -> Response[DocumentEnvelope]:
     """Make (or queue, or reuse) a tailored résumé."""
     request = DocumentRequest(user_id=principal.user_id, job_id=parse_id(job_id, "job"))
-    container = _container(state)
+    container = container_of(state)
     await check_assistant_rate(state, principal.user_id)
     tailor_resume: TailorResume = await sync_to_thread(container.tailor_resume)
     return _answer(await sync_to_thread(tailor_resume, request))
@@ -240,7 +229,7 @@ async def cover_letter_create(
 ) -> Response[DocumentEnvelope]:
     """Make (or queue, or reuse) a cover letter."""
     request = DocumentRequest(user_id=principal.user_id, job_id=parse_id(job_id, "job"))
-    container = _container(state)
+    container = container_of(state)
     await check_assistant_rate(state, principal.user_id)
     draft_cover_letter: DraftCoverLetter = await sync_to_thread(container.draft_cover_letter)
     return _answer(await sync_to_thread(draft_cover_letter, request))
@@ -363,7 +352,7 @@ def documents_router() -> Router:
         tags=["documents"],
         guards=[requires_user],
         dependencies={
-            name: _provider(name)
+            name: container_provider(name)
             for name in (
                 "list_documents",
                 "get_document",
