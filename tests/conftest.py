@@ -33,6 +33,8 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg
 import pytest
 import redis
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
@@ -40,6 +42,13 @@ from jobraker_adapters.embedded import ServiceEndpoints, running_services
 from jobraker_adapters.postgres.migrations import apply_migrations
 from jobraker_adapters.postgres.pool import Pool, open_pool
 from jobraker_adapters.settings import Settings
+
+# No time limits on examples or their generation: this machine is shared and noisy, and a test
+# never asserts speed.
+hypothesis_settings.register_profile(
+    "jobraker", deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+hypothesis_settings.load_profile("jobraker")
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
