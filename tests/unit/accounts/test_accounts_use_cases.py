@@ -94,7 +94,7 @@ def test_a_login_is_audited_with_a_pseudonymous_address(world):
     assert event.subject_id == event.actor_id == result.user.id
     assert event.ip is not None
     assert "203.0.113" not in event.ip
-    assert "ada" not in repr(event)
+    assert "ada@example.com" not in repr(event)  # not "ada": random hex ids may hold it
 
 
 def test_unknown_email_and_wrong_password_fail_alike(world):
