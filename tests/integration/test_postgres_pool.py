@@ -108,7 +108,8 @@ def test_connections_broken_by_a_restart_are_replaced(pg_pool: Pool, db: str) ->
     """After the server drops every connection (as on a restart) the next unit still works."""
     with psycopg.connect(db, autocommit=True) as admin:
         admin.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            # wait (up to 5 s each) until the backends are gone, as after a real restart
+            "SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity"
             " WHERE application_name = 'jobraker' AND pid <> pg_backend_pid()"
         )
 
