@@ -6,7 +6,7 @@ notified yet, it adds one ``reminder_due`` notification event per due reminder (
 reminder's id) and marks those reminders notified, in the same transaction. So a reminder is
 notified once: a second or concurrent tick finds it marked (or the row locked, or the version
 changed: the unit conflicts and retries), and the outbox's unique (user, kind, dedupe key) stores
-the event once in any case.
+the event once in any case. A withdrawn application's reminders are marked but not sent.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import uuid
 from datetime import datetime
 from typing import TYPE_CHECKING, Final
 
-from jobraker_core.applications.model import Actor, Application
+from jobraker_core.applications.model import Actor, Application, Status
 from jobraker_core.applications.use_cases import retry_on_conflict, store
 from jobraker_core.notifications.events import NotificationEvent, NotificationKind
 
@@ -67,13 +67,17 @@ class NotifyDueReminders:
                 due = app.tracking.due_reminders(now)
                 if not due:
                     continue
-                added += sum(uow.notifications.add(reminder_event(app, r, now)) for r in due)
+                if app.status is Status.WITHDRAWN:  # given up: its reminders are moot
+                    reason = "reminders dropped: the application was withdrawn"
+                else:
+                    added += sum(uow.notifications.add(reminder_event(app, r, now)) for r in due)
+                    reason = "reminder sent" if len(due) == 1 else f"{len(due)} reminders sent"
                 store(
                     uow,
                     app.note(
                         actor=Actor.SYSTEM,
                         at=now,
-                        reason="reminder sent" if len(due) == 1 else f"{len(due)} reminders sent",
+                        reason=reason,
                         data={"reminders": ",".join(str(r.id) for r in due)},
                         tracking=app.tracking.reminded(now),
                     ),

@@ -142,3 +142,20 @@ def test_the_minute_tick_notifies_due_reminders():
     with container.uow()() as uow:
         kinds = [e.kind for e in uow.outbox_tables.events.values() if e.user_id == person.user_id]
     assert kinds.count(NotificationKind.REMINDER_DUE) == 1
+
+
+def test_a_withdrawn_applications_reminders_are_dropped_not_sent(world):
+    """After a withdrawal its due reminders send nothing, are marked, and the history says so."""
+    person, app = tracked(world, Reminder(T0 + timedelta(minutes=5), "follow up"))
+    world.withdraw()(person.user_id, app.id)
+    world.clock.advance(minutes=10)
+    notify = NotifyDueReminders(world.uow, world.clock)
+    assert notify() == 0
+    assert reminders_sent(world, person.user_id) == []
+    with world.uow() as uow:
+        current = uow.applications.by_id(app.id)
+        history = uow.applications.events(person.user_id, app.id)
+    assert current.status is Status.WITHDRAWN
+    assert current.tracking.reminders[0].notified_at == world.clock.now()
+    assert history[-1].reason == "reminders dropped: the application was withdrawn"
+    assert notify() == 0
