@@ -447,7 +447,12 @@ class SubmitApplication:
         return recorded.outcome
 
     def _review(self, app: Application, reason: str) -> Outcome:
-        def park() -> Outcome:
+        return self._conclude(app, Status.NEEDS_REVIEW, reason, Outcome.REVIEW)
+
+    def _conclude(self, app: Application, status: Status, reason: str, outcome: Outcome) -> Outcome:
+        """Move a still-``submitting`` application to ``status`` for ``reason``, and notify."""
+
+        def conclude() -> Outcome:
             now = self._clock.now()
             with self._uow() as uow:
                 current = uow.applications.by_id(app.id, for_update=True)
@@ -456,18 +461,14 @@ class SubmitApplication:
                 moved = store(
                     uow,
                     current.move(
-                        Status.NEEDS_REVIEW,
-                        actor=Actor.SYSTEM,
-                        at=now,
-                        reason=reason,
-                        failure_reason=reason,
+                        status, actor=Actor.SYSTEM, at=now, reason=reason, failure_reason=reason
                     ),
                 )
                 notify_status(uow, moved, now)
                 uow.commit()
-            return Outcome.REVIEW
+            return outcome
 
-        return retry_on_conflict(park)
+        return retry_on_conflict(conclude)
 
     def _requeue(self, app: Application, error: RateLimited | SubmissionNotStarted) -> Outcome:
         def requeue() -> Outcome:
@@ -505,28 +506,8 @@ class SubmitApplication:
         return outcome
 
     def _reject(self, app: Application, message: str) -> Outcome:
-        def fail() -> Outcome:
-            now = self._clock.now()
-            with self._uow() as uow:
-                current = uow.applications.by_id(app.id, for_update=True)
-                if current.status is not Status.SUBMITTING:
-                    return Outcome.SKIPPED
-                reason = f"the submitter refused the request: {message}"
-                moved = store(
-                    uow,
-                    current.move(
-                        Status.FAILED,
-                        actor=Actor.SYSTEM,
-                        at=now,
-                        reason=reason,
-                        failure_reason=reason,
-                    ),
-                )
-                notify_status(uow, moved, now)
-                uow.commit()
-            return Outcome.FAILED
-
-        return retry_on_conflict(fail)
+        reason = f"the submitter refused the request: {message}"
+        return self._conclude(app, Status.FAILED, reason, Outcome.FAILED)
 
 
 class CancelApplicationRun:
