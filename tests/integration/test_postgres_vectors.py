@@ -27,7 +27,7 @@ from jobraker_adapters.postgres.uow import PostgresUnitOfWorkFactory
 from jobraker_adapters.settings import Settings
 from jobraker_core.errors import ConfigurationError
 from jobraker_core.jobs.model import JobDraft, JobPosting, JobQuery
-from jobraker_core.matching.embedding import EmbeddingSpec, content_hash
+from jobraker_core.matching.embedding import EmbeddingSpec, content_hash, cosine
 from jobraker_core.matching.retrieval import JobEmbedding, job_embedding_text
 from jobraker_core.matching.use_cases_index import (
     EmbeddingCounts,
@@ -93,8 +93,8 @@ def test_registering_a_model_creates_its_hnsw_index(vectors, pg_pool):
     with pg_pool.connection() as conn:
         definition = indexes(conn)[column.index_name]
     assert "USING hnsw" in definition
-    assert "(embedding)::vector(384)" in definition
-    assert "vector_cosine_ops" in definition
+    assert "(embedding)::halfvec(384)" in definition
+    assert "halfvec_cosine_ops" in definition
     assert "m='32'" in definition.replace(" ", "")
     assert "model_id = 'idx-test:384'::text" in definition
 
@@ -104,11 +104,12 @@ MIGRATIONS = Path(__file__).resolve().parents[2] / "src/jobraker_adapters/postgr
 
 def test_migration_0070_rebuilds_every_models_index_with_m_32_and_back(pg_pool):
     """0070 rebuilds each registered model's index with m = 32, same expression; rollback: 16."""
-    old = PostgresJobEmbeddingRepository(pg_pool, m=16)
     specs = [EmbeddingSpec("mig-test:384", 384), EmbeddingSpec("mig-test:3072", 3072)]
     for spec in specs:
-        old.register_model(spec)
+        PostgresJobEmbeddingRepository(pg_pool).register_model(spec)
     with pg_pool.connection() as conn:
+        conn.execute((MIGRATIONS / "0080.hnsw-halfvec.rollback.sql").read_text())
+        conn.execute((MIGRATIONS / "0070.hnsw-m32.rollback.sql").read_text())
         before = indexes(conn)
         conn.execute((MIGRATIONS / "0070.hnsw-m32.sql").read_text())
         after = indexes(conn)
@@ -120,6 +121,97 @@ def test_migration_0070_rebuilds_every_models_index_with_m_32_and_back(pg_pool):
         assert after[name] == before[name].replace("m='16'", "m='32'")
         assert back[name] == before[name]
     assert "halfvec_cosine_ops" in after[VectorColumn(specs[1]).index_name]
+
+
+def test_migration_0080_rebuilds_small_models_indexes_as_halfvec_and_back(pg_pool):
+    """0080 makes each model's index halfvec (as new models get it); rollback: vector <= 2,000."""
+    specs = [EmbeddingSpec("mig-half:384", 384), EmbeddingSpec("mig-half:3072", 3072)]
+    for spec in specs:
+        PostgresJobEmbeddingRepository(pg_pool).register_model(spec)
+    with pg_pool.connection() as conn:
+        current = indexes(conn)
+        conn.execute((MIGRATIONS / "0080.hnsw-halfvec.rollback.sql").read_text())
+        before = indexes(conn)
+        conn.execute((MIGRATIONS / "0080.hnsw-halfvec.sql").read_text())
+        after = indexes(conn)
+    small, wide = (VectorColumn(spec).index_name for spec in specs)
+    assert "(embedding)::vector(384)" in before[small]
+    assert "vector_cosine_ops" in before[small]
+    for name in (small, wide):
+        assert after[name] == current[name]  # what registering a model creates today
+    assert "halfvec_cosine_ops" in after[small]
+    assert before[wide] == after[wide]  # above 2,000 dimensions it was halfvec already
+
+
+def _toast_rows(conn) -> int:
+    (toast,) = conn.execute(
+        "SELECT reltoastrelid::regclass::text FROM pg_class WHERE oid = 'job_embeddings'::regclass"
+    ).fetchone()
+    (count,) = conn.execute(sql.SQL("SELECT count(*) FROM {}").format(sql.SQL(toast))).fetchone()
+    return int(count)
+
+
+def test_vectors_of_the_default_size_stay_uncompressed_in_the_row(vectors, pg_pool, uow):
+    """768 float32 (3 kB) are neither compressed nor moved to TOAST (migration 0081)."""
+    spec = EmbeddingSpec("plain-test:768", 768)
+    vectors.register_model(spec)
+    posting = job("In the row")
+    store(uow, [posting])
+    row = tuple(math.sin(i) for i in range(768))
+    with pg_pool.connection() as conn:
+        toasted_before = _toast_rows(conn)
+    vectors.upsert(spec, [JobEmbedding(posting.id, content_hash("in-row"), row, SEEN)])
+    with pg_pool.connection() as conn:
+        (method,) = conn.execute(
+            "SELECT pg_column_compression(embedding) FROM job_embeddings WHERE model_id = %s",
+            (spec.model_id,),
+        ).fetchone()
+        toasted_after = _toast_rows(conn)
+    assert method is None
+    assert toasted_after == toasted_before
+    (hit,) = PostgresJobRetriever(pg_pool, spec).nearest(row, JobQuery(), 1, exact=True)
+    assert hit.job_id == posting.id
+    assert hit.similarity == pytest.approx(1.0)
+
+
+def test_migration_0081_keeps_vectors_in_the_row_and_back(pg_pool):
+    """0081 sets the largest toast_tuple_target; its rollback restores the default."""
+    query = (
+        "SELECT a.attstorage, c.reloptions FROM pg_attribute a JOIN pg_class c"
+        " ON c.oid = a.attrelid"
+        " WHERE a.attrelid = 'job_embeddings'::regclass AND a.attname = 'embedding'"
+    )
+    with pg_pool.connection() as conn:
+        conn.execute((MIGRATIONS / "0081.vectors-in-row.rollback.sql").read_text())
+        before = conn.execute(query).fetchone()
+        conn.execute((MIGRATIONS / "0081.vectors-in-row.sql").read_text())
+        after = conn.execute(query).fetchone()
+    assert before == ("e", None)  # pgvector's types are EXTERNAL: never compressed
+    assert after == ("e", ["toast_tuple_target=8160"])
+
+
+def test_similarities_are_full_precision_though_the_index_is_half(vectors, pg_pool, uow):
+    """The approximate and the exact path both return the stored vectors' exact cosine."""
+    spec = EmbeddingSpec("prec-test:16", 16)
+    vectors.register_model(spec)
+    postings = [job(f"Precision {n}") for n in range(3)]
+    store(uow, postings)
+    rows = [tuple(1.0 / (1 + abs(i - 3 * n)) + 1e-4 * i for i in range(16)) for n in range(3)]
+    vectors.upsert(
+        spec,
+        [
+            JobEmbedding(p.id, content_hash(p.title), row, SEEN)
+            for p, row in zip(postings, rows, strict=True)
+        ],
+    )
+    query = tuple(0.3 + 1e-4 * i * i for i in range(16))
+    expected = {p.id: cosine(query, row) for p, row in zip(postings, rows, strict=True)}
+    retriever = PostgresJobRetriever(pg_pool, spec, exact_ratio=0, fallback_to_exact=False)
+    for exact in (False, True):
+        hits = retriever.nearest(query, JobQuery(), 3, exact=exact)
+        assert [h.job_id for h in hits] == sorted(expected, key=lambda i: -expected[i])
+        for hit in hits:
+            assert hit.similarity == pytest.approx(expected[hit.job_id], abs=1e-6)
 
 
 def test_large_models_are_indexed_as_halfvec_or_searched_exactly(vectors, pg_pool, uow):

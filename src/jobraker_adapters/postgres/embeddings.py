@@ -7,13 +7,17 @@ side while a re-index runs. Each model gets its own partial expression index, cr
 model is registered, that casts the column to the model's dimension and covers only its rows::
 
     CREATE INDEX job_embeddings_hnsw_<hash> ON job_embeddings
-        USING hnsw ((embedding::vector(384)) vector_cosine_ops) WITH (m = 32, ef_construction = 64)
-        WHERE model_id = 'local-hash-v1:384'
+        USING hnsw ((embedding::halfvec(768)) halfvec_cosine_ops)
+        WITH (m = 32, ef_construction = 64) WHERE model_id = 'local-hash-v1:768'
 
-Models of more than 2,000 dimensions are indexed as ``halfvec`` (pgvector indexes ``vector`` up to
-2,000 dimensions, ``halfvec`` up to 4,000); beyond 4,000 there is no index and search is exact.
-Queries must repeat the index's expression and predicate verbatim (``VectorColumn``), which is why
-the model id is written into the SQL as a literal (it is validated by ``EmbeddingSpec``).
+The index holds half-precision copies (``halfvec``, up to 4,000 dimensions; beyond that there is
+no index and search is exact): half the size of a ``vector`` index, so a search touches half the
+pages, for the same recall (16-bit floats keep cosines of unit vectors to about 1e-3). Only the
+index is half precision: the table keeps full vectors, the exact path and every similarity a
+query returns are computed on them, and the approximate path re-sorts its rows by those
+(``VectorColumn.exact_distance``). Queries must repeat the index's expression and predicate
+verbatim (``VectorColumn``), which is why the model id is written into the SQL as a literal (it
+is validated by ``EmbeddingSpec``).
 ``docs/adr/0007-vector-storage.md`` records these decisions and the measurements behind ``m`` and
 ``ef_construction``.
 """
@@ -28,7 +32,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 import psycopg
-from pgvector import HalfVector, Vector
+from pgvector import Vector
 from pgvector.psycopg import register_vector
 from psycopg import errors as pg_errors
 from psycopg import sql
@@ -46,8 +50,6 @@ if TYPE_CHECKING:
 
 Connection = psycopg.Connection[Any]
 
-MAX_VECTOR_INDEX_DIMENSIONS: Final = 2000
-"""pgvector's limit for indexing ``vector``; above it the index casts to ``halfvec``."""
 MAX_HALFVEC_INDEX_DIMENSIONS: Final = 4000
 """pgvector's limit for indexing ``halfvec``; above it vectors are searched exactly."""
 
@@ -110,10 +112,8 @@ class VectorColumn:
 
     @property
     def type_name(self) -> str:
-        """``vector`` up to 2,000 dimensions, else ``halfvec`` (its index takes 4,000)."""
-        if self.spec.dimensions <= MAX_VECTOR_INDEX_DIMENSIONS:
-            return "vector"
-        return "halfvec"
+        """The indexed type: ``halfvec`` (the module doc says why), ``vector`` when unindexed."""
+        return "halfvec" if self.indexable else "vector"
 
     @property
     def indexable(self) -> bool:
@@ -136,13 +136,22 @@ class VectorColumn:
         return f"({alias}embedding::{self.type_name}({self.spec.dimensions}))"
 
     def parameter(self, name: str) -> str:
-        """A query-vector placeholder cast like the column."""
+        """A query-vector placeholder cast like the indexed expression."""
         return f"%({name})s::{self.type_name}({self.spec.dimensions})"
 
-    def wrap(self, vector: Sequence[float]) -> Vector | HalfVector:
-        """The query vector as a pgvector value of the column's type."""
-        values = list(vector)
-        return Vector(values) if self.type_name == "vector" else HalfVector(values)
+    def distance(self, name: str, alias: str = "e.") -> str:
+        """The indexed (half-precision) cosine distance to the query vector ``name``."""
+        return f"{self.expression(alias)} <=> {self.parameter(name)}"
+
+    def exact_distance(self, name: str, alias: str = "e.") -> str:
+        """The full-precision cosine distance of the stored vector to the query vector ``name``."""
+        dims = self.spec.dimensions
+        return f"({alias}embedding::vector({dims}) <=> %({name})s::vector({dims}))"
+
+    @staticmethod
+    def wrap(vector: Sequence[float]) -> Vector:
+        """The query vector as a full-precision pgvector value (SQL casts it where needed)."""
+        return Vector(list(vector))
 
     def create_index_sql(
         self, *, m: int = HNSW_M, ef_construction: int = HNSW_EF_CONSTRUCTION

@@ -53,12 +53,18 @@ if TYPE_CHECKING:
 
 DEFAULT_EF_SEARCH: Final = 200
 """The shipped ``hnsw.ef_search`` (see docs/benchmarks-vectors.md for the recall it gives)."""
-DEFAULT_EXACT_RATIO: Final = 10.0
+DEFAULT_EXACT_RATIO: Final = 20.0
 """A filter passed by ``n`` jobs takes the exact path when ``n² <= ratio * k * N`` (``N`` jobs with
 vectors, ``k`` rows wanted). The exact scan fetches ``n`` rows; a filtered HNSW scan visits about
-``k * N / n`` graph nodes, each several times dearer (measured: ~3 µs a row, ~19 µs a visit), and
-its recall falls as ``n / N`` does, so the ratio leans to exact. At 1M jobs and k = 10 the cut is
-10,000 jobs (1%); at 100k, 3,200 (docs/benchmarks-vectors.md)."""
+``k * N / n`` graph nodes, each several times dearer, and its recall falls as ``n / N`` does, so
+the ratio leans to exact. Measured at 100k varied vectors with m = 32 (docs/benchmarks-vectors.md):
+an exact scan costs about 1.5 ms + 3.7 µs a row, the iterative scan at a 1% filter about 47 ms,
+so the two cross near 4.5% (``ratio`` 20; it was 10 with m = 16, whose visits are cheaper). At 1M
+jobs and k = 10 the cut is 14,000 jobs (1.4%); at 100k, 4,500."""
+FILTERED_OVERFETCH: Final = 2
+"""A filtered approximate search reads this many times ``k`` rows from the iterative scan and keeps
+the ``k`` nearest: in ``relaxed_order`` a nearer row can come after a farther one, and the rows
+of the next batch are often nearer than the last of the first (docs/benchmarks-vectors.md)."""
 TABLE_SIZE_TTL_SECONDS: Final = 60.0
 """How long the number of stored vectors (``pg_class.reltuples``) is reused before re-reading."""
 
@@ -215,27 +221,34 @@ class PostgresJobRetriever:
             self._table_size = (rows, now)
         return rows
 
-    def _distance(self) -> str:
-        return f"{self._column.expression()} <=> {self._column.parameter('r_vector')}"
-
     def approximate_sql(self, source: str, where: str, *, filtered: bool) -> str:
-        """The HNSW query: k nearest in relaxed order, re-sorted exactly outside the CTE."""
+        """The HNSW query: k nearest in relaxed order, re-sorted by full-precision distance.
+
+        The index orders by its half-precision copies; the rows it yields are re-sorted outside
+        the ``MATERIALIZED`` CTE by the stored vectors' exact distance, which is also the
+        similarity returned. A filtered scan takes ``FILTERED_OVERFETCH`` times the rows asked
+        for before re-sorting: its relaxed order can yield a nearer row after a farther one.
+        """
         scope = self._from(source, where, filtered=filtered)
+        column = self._column
+        fetch = f"%(r_k)s * {FILTERED_OVERFETCH}" if filtered else "%(r_k)s"
         return (
             "WITH nearest AS MATERIALIZED ("
-            f" SELECT e.job_id, {self._distance()} AS distance {scope}"
-            " ORDER BY distance LIMIT %(r_k)s)"
-            " SELECT job_id, distance FROM nearest ORDER BY distance + 0, job_id"
+            f" SELECT e.job_id, e.embedding, {column.distance('r_vector')} AS distance {scope}"
+            f" ORDER BY distance LIMIT {fetch})"
+            f" SELECT job_id, {column.exact_distance('r_vector', alias='')} AS exact"
+            " FROM nearest ORDER BY exact, job_id LIMIT %(r_k)s"
         )
 
     def exact_sql(self, source: str, where: str, *, filtered: bool) -> str:
-        """The exact query: every filtered vector's distance, sorted.
+        """The exact query: every filtered vector's full-precision distance, sorted.
 
         ``OFFSET 0`` keeps the sort out of the subquery, so no index can supply the order.
         """
         scope = self._from(source, where, filtered=filtered)
+        distance = self._column.exact_distance("r_vector")
         return (
-            f"SELECT job_id, distance FROM (SELECT e.job_id, {self._distance()} AS distance"
+            f"SELECT job_id, distance FROM (SELECT e.job_id, {distance} AS distance"
             f" {scope} OFFSET 0) AS scanned ORDER BY distance, job_id LIMIT %(r_k)s"
         )
 
