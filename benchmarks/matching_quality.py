@@ -542,7 +542,8 @@ def _ann_section(ann: dict[str, Quality], background: int) -> list[str]:
         (
             "The vector path alone (no full text, no score) is measured at larger scale by the "
             "vector benchmark (`python -m benchmarks.vectors`, `docs/benchmarks-vectors.md`, "
-            "column *ranking HNSW / exact*)."
+            "column *ranking HNSW / exact*). Why HNSW loses some RJDB jobs, and what would "
+            "help: `docs/adr/0007-vector-storage.md`."
         ),
         "",
     ]
