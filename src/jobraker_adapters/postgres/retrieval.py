@@ -5,15 +5,16 @@ candidates take one of two paths:
 
 - **approximate**: the model's HNSW index, with ``hnsw.iterative_scan = relaxed_order`` so a
   filter that rejects most of what the index yields does not cut the list short, ``hnsw.ef_search``
-  from the settings, and a ``MATERIALIZED`` CTE whose rows are re-sorted by exact distance outside
-  it (``distance + 0``, so that PostgreSQL 17+ does not reuse the CTE's relaxed order);
-- **exact**: the filtered rows' distances computed and sorted, with no index. It is taken when the
-  caller asks (``exact=True``), when the model has no index (more than 4,000 dimensions), when
-  the filters are selective enough that an exact scan is the cheaper one (``exact_ratio``: the
-  planner's estimate of the filtered rows, a plan without a scan, against the table's size), and
-  as a fallback whenever the approximate path
-  returns fewer rows than asked for (the iterative scan gave up at ``hnsw.max_scan_tuples``), so
-  a list is never silently short.
+  from the settings, and a ``MATERIALIZED`` CTE (k rows, or ``FILTERED_OVERFETCH`` x k when
+  filtered) whose rows are re-sorted outside it by the stored vectors' full-precision distance
+  (the index holds half-precision copies), keeping k;
+- **exact**: the filtered rows' full-precision distances computed and sorted, with no index. It
+  is taken when the caller asks (``exact=True``), when the model has no index (more than 4,000
+  dimensions), when the filters are selective enough that an exact scan is the cheaper one
+  (``exact_ratio``: the planner's estimate of the filtered rows, a plan without a scan, against
+  the table's size), and as a fallback whenever the approximate path returns fewer rows than
+  asked for (the iterative scan gave up at ``hnsw.max_scan_tuples``), so a list is never
+  silently short.
 
 Full-text candidates use the ``search`` tsvector with the query's words OR-ed; fusion and the
 filling of a short list are ``jobraker_core.matching.retrieval``'s.
