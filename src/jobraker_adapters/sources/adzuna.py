@@ -516,7 +516,7 @@ class AdzunaJobSource:
                 f"{self._redact(_display(response))}): check ADZUNA_APP_ID and ADZUNA_API_KEY"
             )
         if status == 429:  # noqa: PLR2004
-            wait = retry_after(response, default=60.0, now=self._clock.now())
+            wait = retry_after(response.headers, default=60.0, now=self._clock.now())
             return RateLimited(
                 f"Adzuna asked us to slow down (HTTP 429, retry in {wait:.0f} s)",
                 service=SERVICE,

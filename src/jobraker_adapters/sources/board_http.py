@@ -86,7 +86,7 @@ class BoardFetcher:
         if status == 404:  # noqa: PLR2004
             raise BoardNotFound(f"{self._vendor} has no {what} (HTTP 404)", service=self.service)
         if status == 429:  # noqa: PLR2004
-            wait = retry_after(response, default=DEFAULT_RETRY_AFTER, now=self._clock.now())
+            wait = retry_after(response.headers, default=DEFAULT_RETRY_AFTER, now=self._clock.now())
             return RateLimited(
                 f"{self._vendor} asked us to slow down (HTTP 429, retry in {wait:.0f} s)",
                 service=self.service,

@@ -27,9 +27,9 @@ if TYPE_CHECKING:
 _T = TypeVar("_T")
 
 
-def retry_after(response: httpx.Response, *, default: float, now: datetime) -> float:
-    """Seconds to wait per the response's ``Retry-After``; ``default`` when absent or unreadable."""
-    raw = response.headers.get("Retry-After")
+def retry_after(headers: httpx.Headers, *, default: float, now: datetime) -> float:
+    """Seconds to wait per a response's ``Retry-After``; ``default`` when absent or unreadable."""
+    raw = headers.get("Retry-After")
     if raw is None:
         return default
     try:

@@ -36,12 +36,12 @@ import time
 import uuid
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any, Final
 
 import attrs
 import httpx
 
+from jobraker_adapters.sources.retrying import retry_after
 from jobraker_adapters.submitters.packet import refuse_unsubmittable, sent_fields
 from jobraker_adapters.submitters.skyvern_runs import (
     ERROR_CODES,
@@ -131,23 +131,6 @@ def build_prompt(request: SubmissionRequest) -> str:
     }
     document = json.dumps(data, ensure_ascii=False, indent=1)
     return _PROMPT.format(marker=marker, unanswerable=QUESTION_NOT_ANSWERABLE, document=document)
-
-
-def _retry_after(headers: httpx.Headers, default: float) -> float:
-    raw = headers.get("Retry-After")
-    if raw is None:
-        return default
-    try:
-        return max(0.0, float(raw))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(raw)
-    except (TypeError, ValueError):
-        return default
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
 def _detail(body: bytes) -> str:
@@ -424,7 +407,7 @@ class SkyvernSubmitter:
                 f"Skyvern rejected the API key (HTTP {status}, {detail}): check SKYVERN_API_KEY"
             )
         if status == 429:  # noqa: PLR2004
-            wait = _retry_after(answer.headers, 30.0)
+            wait = retry_after(answer.headers, default=30.0, now=datetime.now(UTC))
             raise RateLimited(
                 f"Skyvern asked us to slow down (HTTP 429, retry in {wait:.0f} s)",
                 service=SERVICE,
