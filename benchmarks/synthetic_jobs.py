@@ -25,12 +25,14 @@ from __future__ import annotations
 
 import csv
 import functools
+import gzip
 import json
 import random
 import re
 from collections import defaultdict
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from jobraker_adapters.taxonomy.loader import load_title_normaliser
 
@@ -50,12 +52,9 @@ _NICE = ("Nice to have: {}.", "A plus: experience with {}.", "Bonus if you have 
 
 
 @functools.cache
-def _demo() -> tuple[list[dict[str, str]], dict[str, list[int]]]:
+def _demo() -> tuple[list[dict[str, Any]], dict[str, list[int]]]:
     """The demo postings and, by O*NET major group (``"15"``, ...), the indexes of its postings."""
-    text = (resources.files("jobraker_adapters.sources") / "data" / "demo_jobs.jsonl").read_text(
-        encoding="utf-8"
-    )
-    postings = [json.loads(line) for line in text.splitlines() if line.strip()]
+    postings = demo_postings()
     normaliser = load_title_normaliser()
     groups: dict[str, list[int]] = defaultdict(list)
     for n, posting in enumerate(postings):
@@ -65,10 +64,18 @@ def _demo() -> tuple[list[dict[str, str]], dict[str, list[int]]]:
     return postings, dict(groups)
 
 
-def _sentences(posting: dict[str, str]) -> list[str]:
-    return [s for s in _SENTENCE.split(str(posting.get("description") or "")) if len(s) > 20] or [
-        "Join our team."
-    ]
+def demo_postings() -> list[dict[str, Any]]:
+    """The shipped demo postings (``jobraker_adapters.sources`` data), as their JSON objects."""
+    text = (resources.files("jobraker_adapters.sources") / "data" / "demo_jobs.jsonl").read_text(
+        encoding="utf-8"
+    )
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def sentences(posting: dict[str, Any], *, fallback: str) -> list[str]:
+    """A posting's description sentences longer than 20 characters; ``[fallback]`` if none."""
+    found = _SENTENCE.split(str(posting.get("description") or ""))
+    return [s for s in found if len(s) > 20] or [fallback]
 
 
 @functools.cache
@@ -80,8 +87,6 @@ def _occupations(data_dir: Path) -> list[tuple[str, list[str], list[str]]]:
             skills[row["O*NET-SOC Code"]].append(row["Example"])
     titles: dict[str, list[str]] = defaultdict(list)
     table = resources.files("jobraker_adapters.taxonomy") / "data" / "alternate_titles.tsv.gz"
-    import gzip  # noqa: PLC0415 - only here
-
     with gzip.open(str(table), "rt", encoding="utf-8") as handle:
         for row in csv.DictReader(handle, delimiter="\t"):
             titles[row["code"]].append(row["title"])
@@ -95,7 +100,7 @@ def _occupations(data_dir: Path) -> list[tuple[str, list[str], list[str]]]:
 def varied_texts(count: int, seed: int, data_dir: Path) -> list[str]:
     """``count`` varied synthetic postings (see the module doc), the same for the same seed."""
     postings, groups = _demo()
-    sentences = [_sentences(p) for p in postings]
+    pieces = [sentences(p, fallback="Join our team.") for p in postings]
     companies = sorted({str(p.get("company") or "") for p in postings} - {""})
     occupations = _occupations(data_dir)
     rng = random.Random(seed)
@@ -110,7 +115,7 @@ def varied_texts(count: int, seed: int, data_dir: Path) -> list[str]:
         sources += rng.sample(range(len(postings)), 6 - len(sources) - rng.randint(0, 2))
         body: list[str] = []
         for n in sources:
-            own = sentences[n]
+            own = pieces[n]
             body += rng.sample(own, max(1, int(len(own) * rng.uniform(0.1, 0.28))))
         rng.shuffle(body)
         asked = rng.sample(skills, min(len(skills), rng.randint(5, 12)))

@@ -56,7 +56,7 @@ import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from importlib import metadata, resources
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -64,7 +64,7 @@ import numpy as np
 import psycopg
 from psycopg import sql
 
-from benchmarks.synthetic_jobs import varied_texts
+from benchmarks.synthetic_jobs import demo_postings, sentences, varied_texts
 from jobraker_adapters.embedded import embedded_postgres
 from jobraker_adapters.embedders.hashing import HashingEmbedder
 from jobraker_adapters.postgres.embeddings import (
@@ -117,36 +117,23 @@ parallel build worker (two cores), no JIT. Durability is off: a throwaway load."
 # ----------------------------------------------------------------------------- corpus
 
 
-def _demo_postings() -> list[dict[str, Any]]:
-    text = (resources.files("jobraker_adapters.sources") / "data" / "demo_jobs.jsonl").read_text(
-        encoding="utf-8"
-    )
-    return [json.loads(line) for line in text.splitlines() if line.strip()]
-
-
-_SENTENCE = re.compile(r"(?<=[.!?])\s+")
-
-
 def synthetic_texts(count: int, seed: int) -> list[str]:
     """Make ``count`` synthetic postings with realistic lengths.
 
     Each is mostly the shuffled sentences of one demo posting, plus a few of another, under the
     first one's title with a seniority prefix.
     """
-    base = _demo_postings()
-    sentences = [
-        [s for s in _SENTENCE.split(str(p.get("description") or "")) if len(s) > 20] or ["Work."]
-        for p in base
-    ]
+    base = demo_postings()
+    pieces = [sentences(p, fallback="Work.") for p in base]
     levels = ["", "Senior ", "Junior ", "Lead ", "Principal ", "Staff "]
     rng = random.Random(seed)
     texts = []
     for _ in range(count):
         topic = rng.randrange(len(base))
         other = rng.randrange(len(base))
-        own = sentences[topic]
+        own = pieces[topic]
         picked = rng.sample(own, max(1, int(len(own) * rng.uniform(0.5, 0.9))))
-        picked += rng.sample(sentences[other], min(len(sentences[other]), rng.randint(1, 3)))
+        picked += rng.sample(pieces[other], min(len(pieces[other]), rng.randint(1, 3)))
         rng.shuffle(picked)
         title = f"{rng.choice(levels)}{base[topic].get('title') or 'Job'}"
         texts.append(f"{title}\n{base[topic].get('company') or ''}\n" + " ".join(picked))
