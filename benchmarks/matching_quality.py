@@ -33,10 +33,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import platform
 import re
 import shutil
+import statistics
 import subprocess
 import tempfile
 import time
@@ -60,7 +62,7 @@ from jobraker_core.matching.embedding import Embedder, cosine
 from jobraker_core.matching.explain import Match, SkillMatch
 from jobraker_core.matching.phrases import needed_terms, terms
 from jobraker_core.matching.resume import ResumeParser
-from jobraker_core.matching.retrieval import candidate_depth, job_embedding_text
+from jobraker_core.matching.retrieval import TextScope, candidate_depth, job_embedding_text
 from jobraker_core.matching.scoring import Scorer, Seeker, rank
 from jobraker_core.matching.use_cases import RETRIEVAL_POOL, MatchEngine
 
@@ -374,38 +376,60 @@ class _SharedText(PostgresJobRetriever):
     """A ``PostgresJobRetriever`` whose full-text candidates are computed once per query text.
 
     They do not depend on the vector path, so the exact and the HNSW configurations (and both
-    pools: the deeper list is cut, ranked the same way) share them through ``known``; at 100k
-    jobs the full-text query of a profile takes seconds (docs/performance-notes.md) and would
-    dominate the study.
+    pools: the deeper list is cut, ranked the same way) share them through ``known``, and the
+    study's time goes to what it compares.
     """
 
-    def __init__(self, pool: Any, spec: Any, known: dict[tuple[str, ...], list[uuid.UUID]]) -> None:
-        """Search like the shipped retriever, sharing full-text candidates through ``known``."""
+    def __init__(
+        self,
+        pool: Any,
+        spec: Any,
+        known: dict[tuple[str, ...], list[uuid.UUID]],
+        seconds: list[float],
+    ) -> None:
+        """Search like the shipped retriever, sharing full-text candidates through ``known``.
+
+        The wall-clock time of each full-text query run is appended to ``seconds``.
+        """
         super().__init__(pool, spec, exact_ratio=0, fallback_to_exact=False)
         self._known = known
+        self._seconds = seconds
 
     def _text_candidates(
-        self, conn: Any, terms: Sequence[str], filters: JobQuery, depth: int
+        self, conn: Any, terms: Sequence[str], filters: JobQuery, depth: int, scope: TextScope
     ) -> list[uuid.UUID]:
-        key = tuple(terms)
+        key = (scope.value, *terms)
         if key not in self._known:
             deepest = candidate_depth(RETRIEVAL_POOL)
-            self._known[key] = super()._text_candidates(conn, terms, filters, deepest)
+            started = time.perf_counter()
+            self._known[key] = super()._text_candidates(conn, terms, filters, deepest, scope)
+            self._seconds.append(time.perf_counter() - started)
         return self._known[key][:depth]
 
 
-def ann_study(study: Study, background: Sequence[JobPosting] = ()) -> dict[str, Quality] | None:
+def ann_study(
+    study: Study,
+    background: Sequence[JobPosting] = (),
+    text_seconds: list[float] | None = None,
+    embedder: Embedder | None = None,
+) -> dict[str, Quality] | None:
     """Hit@1 / MRR with retrieved pools (``POOLS``), exact scan vs HNSW, on PostgreSQL.
 
     The RJDB jobs are stored with the ``background`` postings around them; each matched résumé
     is matched as the product does it (``MatchEngine``: hybrid retrieval of a pool, then the
     score), once with the vector candidates from an exact scan and once from the HNSW index.
+    The time of each profile's full-text candidate query is appended to ``text_seconds``.
+    ``embedder`` replaces the local default (hashing 768) for every vector of the study.
     """
+    from dependency_injector import providers  # noqa: PLC0415
+
     from jobraker_adapters.container import Settings, build_container  # noqa: PLC0415
 
     analysis.MEMO_SIZE = 10**6  # type: ignore[misc] # every pool job analysed once per run
     data_dir = Path(tempfile.mkdtemp(prefix="jobraker-matching-quality-"))
     container = build_container(Settings(data_dir=data_dir))
+    if embedder is not None:
+        container.embedder.override(providers.Object(embedder))
     try:
         container.migrate()
         started = time.perf_counter()
@@ -419,7 +443,7 @@ def ann_study(study: Study, background: Sequence[JobPosting] = ()) -> dict[str, 
         known: dict[tuple[str, ...], list[uuid.UUID]] = {}
         for size in POOLS:
             for exact in (True, False):
-                inner = _SharedText(pool, spec, known)
+                inner = _SharedText(pool, spec, known, [] if text_seconds is None else text_seconds)
                 engine = MatchEngine(
                     _Pinned(inner, exact=exact),
                     embedder,  # type: ignore[arg-type]
@@ -506,7 +530,12 @@ def _table(rows: Sequence[Quality], with_pairwise: bool = True) -> list[str]:
     return lines
 
 
-def _ann_section(ann: dict[str, Quality], background: int) -> list[str]:
+def _ann_section(
+    ann: dict[str, Quality],
+    background: int,
+    text_seconds: Sequence[float] = (),
+    embedder: str = "hashing 768",
+) -> list[str]:
     """The exact-vs-HNSW section: each pool's qualities and the MRR ratio against the target."""
     corpus = (
         f"the 300 RJDB jobs hidden among {background:,} varied synthetic postings "
@@ -515,7 +544,7 @@ def _ann_section(ann: dict[str, Quality], background: int) -> list[str]:
         else "the 300 RJDB jobs alone"
     )
     lines = [
-        "## Exact scan vs HNSW (the product's matching, hashing 768, PostgreSQL)",
+        f"## Exact scan vs HNSW (the product's matching, {embedder}, PostgreSQL)",
         "",
         (
             f"Corpus: {corpus}. Each matched résumé is matched as the product does it "
@@ -536,6 +565,15 @@ def _ann_section(ann: dict[str, Quality], background: int) -> list[str]:
         lines.append(
             f"- Pool {size}: MRR with HNSW / MRR with exact search = {ratio:.3f} (target ≥ "
             f"{TARGETS['ann_ratio']}: {verdict})."
+        )
+    if text_seconds:
+        ordered = sorted(text_seconds)
+        median = statistics.median(ordered) * 1000
+        p95 = ordered[min(len(ordered) - 1, math.ceil(0.95 * len(ordered)) - 1)] * 1000
+        lines.append(
+            f"- The full-text candidate query of each profile (its titles and skills looked for "
+            f"in job titles, `TextScope.TITLES`), {len(ordered)} profiles: median {median:.1f} ms, "
+            f"p95 {p95:.1f} ms, wall clock on the shared machine."
         )
     lines += [
         "",
@@ -558,6 +596,8 @@ def report(  # noqa: PLR0917 - the parts of one report
     study: Study,
     seconds: float,
     background: int = 0,
+    text_seconds: Sequence[float] = (),
+    ann_embedder: str = "hashing 768",
 ) -> str:
     """The Markdown report."""
     default = qualities[0]
@@ -685,7 +725,7 @@ def report(  # noqa: PLR0917 - the parts of one report
         "",
     ]
     if ann is not None:
-        lines += _ann_section(ann, background)
+        lines += _ann_section(ann, background, text_seconds, ann_embedder)
     lines += [
         "## Reading the numbers",
         "",
@@ -731,13 +771,35 @@ def main(argv: Sequence[str] | None = None) -> int:
             "(at 100,000 each profile's full-text query takes seconds: over an hour in all)"
         ),
     )
+    parser.add_argument(
+        "--ann-embedder",
+        choices=["hashing", "static"],
+        default="hashing",
+        help=(
+            "the vectors of the exact-vs-HNSW study: the local default, or a static model "
+            "distilled from MiniLM (benchmarks/static_model.py; not shipped)"
+        ),
+    )
+    parser.add_argument(
+        "--model-dir",
+        type=Path,
+        default=None,
+        help="with --ann-embedder static: where the distilled model is kept (re-used)",
+    )
     args = parser.parse_args(argv)
     started = time.perf_counter()
     rows = load(args.data_dir)
     study = Study(rows)
     baseline = tfidf_baseline(rows)
     qualities: list[Quality] = []
-    for name, embedder in embedders(args.skip_neural):
+    ann_embedder: Embedder | None = None
+    candidates = embedders(args.skip_neural)
+    if args.ann_embedder == "static":
+        from benchmarks.static_model import StaticModelEmbedder  # noqa: PLC0415 - optional
+
+        ann_embedder = StaticModelEmbedder(256, args.model_dir)
+        candidates.insert(2, ("static model distilled from MiniLM (not shipped)", ann_embedder))
+    for name, embedder in candidates:
         quality = study.quality(name, embedder)
         print(
             f"{name}: pairwise {quality.pairwise:.3f} Hit@1 {quality.hit1:.3f} "
@@ -747,9 +809,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     skills = study.missing_skills()
     print(f"missing skills: {skills}")
     background = [] if args.skip_ann else background_postings(args.background, args.data_dir)
-    ann = None if args.skip_ann else ann_study(study, background)
+    text_seconds: list[float] = []
+    ann = None if args.skip_ann else ann_study(study, background, text_seconds, ann_embedder)
     text = report(
-        qualities, baseline, skills, ann, study, time.perf_counter() - started, len(background)
+        qualities,
+        baseline,
+        skills,
+        ann,
+        study,
+        time.perf_counter() - started,
+        len(background),
+        text_seconds,
+        "hashing 768" if ann_embedder is None else ann_embedder.model_id,
     )
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text, encoding="utf-8")

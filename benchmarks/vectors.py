@@ -24,7 +24,10 @@ Vectors come from one of three generators (``--kind``):
 - ``hash``: the same embedder over near-copies of the demo corpus (each posting mostly the
   shuffled sentences of one of its 500 postings, so ``size / 500`` near-copies of each): a
   near-duplicate stress case, kept for comparison with earlier runs;
-- ``clustered``: random unit vectors around 2,000 random centres, queries drawn the same way.
+- ``clustered``: random unit vectors around 2,000 random centres, queries drawn the same way;
+- ``static``: the ``varied`` postings embedded by a static model distilled from all-MiniLM-L6-v2
+  with model2vec at ``--dims`` dimensions (at most 384; not shipped: it needs the ``neural`` extra
+  and ``model2vec[distill]``), to compare how the index copes with a learned model's vectors.
 
 With ``--data-dir`` holding ``rjdb_dev300.jsonl``, the 300 RJDB jobs are hidden in the corpus and
 each matched résumé's own job is ranked by the vector path alone, HNSW against exact
@@ -145,6 +148,17 @@ def _embed_chunk(args: tuple[list[str], int]) -> np.ndarray:
     return np.asarray(HashingEmbedder(dims).embed(texts), dtype=np.float32)
 
 
+Encode = Callable[[Sequence[str]], np.ndarray]
+"""Texts to float32 unit rows."""
+
+
+def static_encoder(dims: int, cache: Path | None) -> Encode:
+    """``benchmarks.static_model``'s distilled model (``--kind static``), kept in ``cache``."""
+    from benchmarks.static_model import StaticModelEmbedder  # noqa: PLC0415 - optional
+
+    return StaticModelEmbedder(dims, cache).matrix
+
+
 def hash_vectors(texts: Sequence[str], dims: int) -> np.ndarray:
     """Embed with the local hashing embedder on every core."""
     chunk = 2000
@@ -212,22 +226,23 @@ def make_corpus(  # noqa: PLR0917 - one corpus's parameters
     if stored is not None and stored.exists():
         with np.load(stored) as saved:
             return saved["corpus"], saved["queries"], float(saved["generate_s"])
-    corpus, asked, seconds = _generate(size, dims, kind, queries, data_dir)
+    corpus, asked, seconds = _generate(size, dims, kind, queries, data_dir, cache)
     if stored is not None:
         stored.parent.mkdir(parents=True, exist_ok=True)
         np.savez(stored, corpus=corpus, queries=asked, generate_s=np.float64(seconds))
     return corpus, asked, seconds
 
 
-def _generate(
-    size: int, dims: int, kind: str, queries: int, data_dir: Path | None
+def _generate(  # noqa: PLR0917 - one corpus's parameters
+    size: int, dims: int, kind: str, queries: int, data_dir: Path | None, cache: Path | None
 ) -> tuple[np.ndarray, np.ndarray, float]:
     started = time.perf_counter()
-    if kind == "varied":
+    if kind in {"varied", "static"}:
         if data_dir is None:
             raise ValueError("the varied corpus needs --data-dir (O*NET technology skills)")
-        corpus = hash_vectors(varied_texts(size, 1, data_dir), dims)
-        asked = hash_vectors(varied_texts(queries, 2, data_dir), dims)
+        encode = encoder(kind, dims, cache)
+        corpus = encode(varied_texts(size, 1, data_dir))
+        asked = encode(varied_texts(queries, 2, data_dir))
     elif kind == "hash":
         corpus = hash_vectors(synthetic_texts(size, seed=1), dims)
         asked = hash_vectors(synthetic_texts(queries, seed=2), dims)
@@ -259,6 +274,8 @@ VECTORS_NOTES = {
     "size / 500 near-copies of each, a near-duplicate stress case)",
     "clustered": "synthetic unit vectors, not embedded text: 2,000 random centres, each with a "
     "random 16-dimensional spread (scale 0.25) plus isotropic noise (sigma 0.01)",
+    "static": "the varied synthetic postings embedded by a static model distilled from "
+    "all-MiniLM-L6-v2 with model2vec (a learned model's vectors; not shipped)",
 }
 """What each ``--kind`` of corpus is, for the report."""
 
@@ -266,11 +283,18 @@ RANKING_POOL = 20
 """Ranking quality at scale: the candidate pool (as ``benchmarks.matching_quality``'s)."""
 
 
-def rjdb_vectors(dims: int, data_dir: Path) -> tuple[np.ndarray, np.ndarray] | None:
+def encoder(kind: str, dims: int, cache: Path | None) -> Encode:
+    """The encoder of a text corpus kind: ``static``'s model, else the hashing embedder."""
+    if kind == "static":
+        return static_encoder(dims, cache)
+    return lambda texts: hash_vectors(texts, dims)
+
+
+def rjdb_vectors(encode: Encode, data_dir: Path) -> tuple[np.ndarray, np.ndarray] | None:
     """The RJDB jobs' vectors and their matched résumés' vectors, if the data is present.
 
-    Embedded as the matching-quality study does (job text; the parsed profile's text) with the
-    hashing embedder at ``dims``; None when ``rjdb_dev300.jsonl`` is not in ``data_dir``.
+    Embedded as the matching-quality study does (job text; the parsed profile's text) with
+    ``encode``; None when ``rjdb_dev300.jsonl`` is not in ``data_dir``.
     """
     from benchmarks.matching_quality import DATA_FILE, Study, load  # noqa: PLC0415 - optional
     from jobraker_core.matching.retrieval import job_embedding_text  # noqa: PLC0415
@@ -279,11 +303,8 @@ def rjdb_vectors(dims: int, data_dir: Path) -> tuple[np.ndarray, np.ndarray] | N
         return None
     rows = load(data_dir)
     study = Study(rows)
-    embedder = HashingEmbedder(dims)
-    jobs = embedder.embed(
-        [job_embedding_text(r.job.title, r.job.company, r.job.description) for r in rows]
-    )
-    resumes = embedder.embed([profile.text() for profile in study.matched])
+    jobs = encode([job_embedding_text(r.job.title, r.job.company, r.job.description) for r in rows])
+    resumes = encode([profile.text() for profile in study.matched])
     return np.asarray(jobs, dtype=np.float32), np.asarray(resumes, dtype=np.float32)
 
 
@@ -1039,7 +1060,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         args.size, dims, args.kind, args.queries, args.cache_dir, args.data_dir
     )
     print(f"  {generate_s:.0f} s", flush=True)
-    rjdb = None if args.no_ranking else rjdb_vectors(dims, args.data_dir)
+    rjdb = (
+        None
+        if args.no_ranking
+        else rjdb_vectors(encoder(args.kind, dims, args.cache_dir), args.data_dir)
+    )
     if rjdb is not None:  # hide the RJDB jobs in the corpus, to rank them at scale
         first_rjdb = len(vectors)
         vectors = np.concatenate([vectors, rjdb[0]])
@@ -1228,7 +1253,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--size", type=int, default=100_000)
     parser.add_argument("--dims", type=int, default=384)
-    parser.add_argument("--kind", choices=["varied", "hash", "clustered"], default="varied")
+    parser.add_argument(
+        "--kind", choices=["varied", "hash", "clustered", "static"], default="varied"
+    )
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--m", type=int, default=HNSW_M)
     parser.add_argument("--ef-construction", type=int, default=HNSW_EF_CONSTRUCTION)

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -197,6 +198,47 @@ def settings(services: ServiceEndpoints, migrated_database: str, tmp_path: Path)
         db_pool_min=1,
         db_pool_max=4,
     )
+
+
+WORKER_ENV_CLEARED = (
+    "ADZUNA_APP_ID",
+    "ADZUNA_API_KEY",
+    "ADZUNA_APP_KEY",
+    "ADZUNA_BASE_URL",
+    "SKYVERN_API_KEY",
+    "SKYVERN_PREVIOUS_API_KEY",
+    "OPENAI_API_KEY",
+    "OPENAI_BASE_URL",
+    "JOBRAKER_EMBEDDER",
+    "JOBRAKER_EMBEDDING_MODEL",
+    "JOBRAKER_EMBEDDING_DIMENSIONS",
+    "JOBRAKER_SCHEDULES",
+    "JOBRAKER_QUEUE",
+    "JOBRAKER_INGEST_RETRIES",
+)
+"""Variables a worker test must not inherit from the shell: vendor keys, the embedder, queues."""
+
+
+@pytest.fixture
+def worker_env(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[pytest.MonkeyPatch]:
+    """This process's environment as a worker's, on the test services with the local defaults.
+
+    Tasks build their container from the environment after the fork (or in-process with
+    ``SimpleWorker``), so a test sets what it needs on the monkeypatch this yields. The RQ
+    worker installs its own SIGINT/SIGTERM handlers; the test's are put back afterwards.
+    """
+    for name in WORKER_ENV_CLEARED:
+        monkeypatch.delenv(name, raising=False)
+    assert settings.database_url is not None
+    assert settings.redis_url is not None
+    monkeypatch.setenv("DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("REDIS_URL", settings.redis_url)
+    monkeypatch.setenv("JOBRAKER_DATA_DIR", str(settings.data_dir))
+    monkeypatch.setenv("JOBRAKER_DB_POOL_MAX", "2")
+    saved = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    yield monkeypatch
+    for sig, handler in saved.items():
+        signal.signal(sig, handler)
 
 
 @pytest.fixture

@@ -28,6 +28,7 @@ from jobraker_core.matching.retrieval import (
     JobEmbedding,
     JobEmbeddingRepository,
     JobRetriever,
+    TextScope,
     job_embedding_text,
 )
 
@@ -324,6 +325,46 @@ class TestJobRetriever:
         )
         assert {r.job_id for r in found} == {python.id, kotlin.id}
         assert sorted(r.text_rank for r in found if r.text_rank) == [1, 2]
+
+    def test_title_scope_looks_for_the_words_in_titles_only(self, backend):
+        """``TextScope.TITLES`` ranks by title words; a word only in a description is not used."""
+        titled = make_job("Kubernetes Engineer", description="Run clusters.")
+        described = make_job("Platform Engineer", description="Kubernetes and Terraform.")
+        both = make_job("Kubernetes Terraform Lead", description="Terraform modules.")
+        store(backend, titled, described, both)
+        retriever = backend.retriever(SPEC)
+
+        def text_ranks(scope: TextScope) -> dict[uuid.UUID, int | None]:
+            found = retriever.retrieve(
+                text="kubernetes terraform",
+                vector=None,
+                filters=JobQuery(),
+                limit=3,
+                text_scope=scope,
+            )
+            return {r.job_id: r.text_rank for r in found}
+
+        assert text_ranks(TextScope.TITLES) == {both.id: 1, titled.id: 2, described.id: None}
+        everywhere = text_ranks(TextScope.EVERYWHERE)
+        assert everywhere[described.id] is not None
+        assert everywhere[both.id] == 1
+
+    def test_title_scope_follows_a_changed_title(self, backend):
+        """A job seen again under a new title is found by the new title's words, not the old."""
+        job = make_job("Barista", description="Coffee.")
+        other = make_job("Nurse", description="Wards.")
+        store(backend, job, other)
+        store(backend, attrs.evolve(job, title="Kotlin Developer"))
+        retriever = backend.retriever(SPEC)
+
+        def found(text: str) -> list[tuple[uuid.UUID, int | None]]:
+            hits = retriever.retrieve(
+                text=text, vector=None, filters=JobQuery(), limit=2, text_scope=TextScope.TITLES
+            )
+            return [(r.job_id, r.text_rank) for r in hits]
+
+        assert found("kotlin")[0] == (job.id, 1)
+        assert all(rank is None for _, rank in found("barista"))
 
     def test_hard_text_filter_and_free_text_combine(self, backend):
         """``filters.text`` must match; the free text only ranks within what passes."""

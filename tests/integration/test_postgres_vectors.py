@@ -28,7 +28,7 @@ from jobraker_adapters.settings import Settings
 from jobraker_core.errors import ConfigurationError
 from jobraker_core.jobs.model import JobDraft, JobPosting, JobQuery
 from jobraker_core.matching.embedding import EmbeddingSpec, content_hash, cosine
-from jobraker_core.matching.retrieval import JobEmbedding, job_embedding_text
+from jobraker_core.matching.retrieval import JobEmbedding, TextScope, job_embedding_text
 from jobraker_core.matching.use_cases_index import (
     EmbeddingCounts,
     EmbedJobs,
@@ -100,6 +100,14 @@ def test_registering_a_model_creates_its_hnsw_index(vectors, pg_pool):
 
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "src/jobraker_adapters/postgres/migrations"
+
+
+def around_migration(conn, name: str, query: str) -> tuple[object, object]:
+    """Roll migration ``name`` back, then apply it again: ``query``'s first row after each."""
+    conn.execute((MIGRATIONS / f"{name}.rollback.sql").read_text())
+    before = conn.execute(query).fetchone()
+    conn.execute((MIGRATIONS / f"{name}.sql").read_text())
+    return before, conn.execute(query).fetchone()
 
 
 def test_migration_0070_rebuilds_every_models_index_with_m_32_and_back(pg_pool):
@@ -182,10 +190,7 @@ def test_migration_0081_keeps_vectors_in_the_row_and_back(pg_pool):
         " WHERE a.attrelid = 'job_embeddings'::regclass AND a.attname = 'embedding'"
     )
     with pg_pool.connection() as conn:
-        conn.execute((MIGRATIONS / "0081.vectors-in-row.rollback.sql").read_text())
-        before = conn.execute(query).fetchone()
-        conn.execute((MIGRATIONS / "0081.vectors-in-row.sql").read_text())
-        after = conn.execute(query).fetchone()
+        before, after = around_migration(conn, "0081.vectors-in-row", query)
     assert before == ("e", None)  # pgvector's types are EXTERNAL: never compressed
     assert after == ("e", ["toast_tuple_target=8160"])
 
@@ -410,3 +415,52 @@ def test_pooled_connections_come_with_vector_types(pg_pool):
     """On a migrated database every pooled connection can send and read vectors at once."""
     with pg_pool.connection() as conn:
         assert conn.adapters.types.get("vector") is not None
+
+
+def test_migration_0090_adds_an_indexed_title_vector_and_back(pg_pool):
+    """0090 adds the generated ``title_search`` column and its GIN index; rollback drops them."""
+    query = (
+        "SELECT count(*) FROM pg_attribute WHERE attrelid = 'jobs'::regclass"
+        " AND attname = 'title_search' AND NOT attisdropped"
+    )
+    with pg_pool.connection() as conn:
+        before, after = around_migration(conn, "0090.title-search", query)
+        index = conn.execute(
+            "SELECT indexdef FROM pg_indexes WHERE indexname = 'jobs_title_search_idx'"
+        ).fetchone()
+    assert (before, after) == ((0,), (1,))
+    assert index is not None
+    assert "USING gin (title_search)" in index[0]
+
+
+def test_a_full_text_query_past_its_timeout_leaves_the_vector_candidates(corpus, pg_pool):
+    """A full-text query that cannot finish in time is dropped, not the whole retrieval.
+
+    Another session holds an exclusive lock on ``jobs``, so the full-text query (which reads
+    ``jobs``) waits past its own statement timeout; the unfiltered vector path reads only
+    ``job_embeddings`` and still answers. After the lock, the same retriever uses full text again.
+    """
+    spec, by_id, _ = corpus
+    retriever = PostgresJobRetriever(pg_pool, spec, text_timeout_ms=200)
+    query = clustered(random.Random(5), 1, 16)[0]
+    with psycopg.connect(pg_pool.conninfo, autocommit=False) as holder:
+        holder.execute("LOCK TABLE jobs IN ACCESS EXCLUSIVE MODE")
+        found = retriever.retrieve(text="job", vector=query, filters=JobQuery(), limit=10)
+        holder.rollback()
+    assert len(found) == 10
+    assert all(r.text_rank is None and r.vector_rank is not None for r in found)
+    nearest = sorted(by_id, key=lambda i: -sum(a * b for a, b in zip(by_id[i], query, strict=True)))
+    assert {r.job_id for r in found} == set(nearest[:10])
+    again = retriever.retrieve(text="job", vector=query, filters=JobQuery(), limit=10)
+    assert any(r.text_rank is not None for r in again)
+
+
+def test_the_full_text_timeout_does_not_outlive_its_query(corpus, pg_pool):
+    """The transaction's statement timeout is the same after the full-text query as before."""
+    retriever = PostgresJobRetriever(pg_pool, corpus[0], text_timeout_ms=200)
+    with pg_pool.connection() as conn:
+        (before,) = conn.execute("SHOW statement_timeout").fetchone()
+        found = retriever._text_candidates(conn, ("job",), JobQuery(), 10, TextScope.EVERYWHERE)
+        (after,) = conn.execute("SHOW statement_timeout").fetchone()
+    assert len(found) == 10
+    assert before == after != "200ms"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import signal
 
 import pytest
 from dependency_injector import providers
@@ -16,31 +15,6 @@ from jobraker_core.jobs.use_cases import StartIngestion
 from jobraker_workers.worker import run_worker
 
 pytestmark = pytest.mark.integration
-
-_ENV = (
-    "JOBRAKER_EMBEDDER",
-    "JOBRAKER_EMBEDDING_MODEL",
-    "JOBRAKER_EMBEDDING_DIMENSIONS",
-    "OPENAI_API_KEY",
-    "OPENAI_BASE_URL",
-    "JOBRAKER_QUEUE",
-    "JOBRAKER_SCHEDULES",
-)
-
-
-@pytest.fixture
-def worker_env(settings, monkeypatch):
-    """Give this process a worker's environment: the test services and the local embedder."""
-    for name in _ENV:
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("DATABASE_URL", settings.database_url)
-    monkeypatch.setenv("REDIS_URL", settings.redis_url)
-    monkeypatch.setenv("JOBRAKER_DATA_DIR", str(settings.data_dir))
-    monkeypatch.setenv("JOBRAKER_DB_POOL_MAX", "2")
-    saved = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
-    yield monkeypatch
-    for sig, handler in saved.items():
-        signal.signal(sig, handler)
 
 
 def test_ingested_jobs_get_embedded_by_the_worker(pg_container, settings, worker_env, tmp_path):

@@ -5,7 +5,6 @@ crash, and the scheduled-ingestion tick.
 """
 
 import json
-import signal
 
 import attrs
 import pytest
@@ -27,31 +26,6 @@ from jobraker_workers.tasks import execute_ingestion
 from jobraker_workers.worker import run_worker
 
 pytestmark = pytest.mark.integration
-
-_ENV = (
-    "ADZUNA_APP_ID",
-    "ADZUNA_API_KEY",
-    "ADZUNA_APP_KEY",
-    "ADZUNA_BASE_URL",
-    "JOBRAKER_SCHEDULES",
-    "JOBRAKER_QUEUE",
-    "JOBRAKER_INGEST_RETRIES",
-)
-
-
-@pytest.fixture
-def worker_env(settings, monkeypatch):
-    """Give this process the environment of a worker (tasks read it after the fork)."""
-    for name in _ENV:
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("DATABASE_URL", settings.database_url)
-    monkeypatch.setenv("REDIS_URL", settings.redis_url)
-    monkeypatch.setenv("JOBRAKER_DATA_DIR", str(settings.data_dir))
-    monkeypatch.setenv("JOBRAKER_DB_POOL_MAX", "2")
-    saved = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
-    yield monkeypatch
-    for sig, handler in saved.items():  # the RQ worker installs its own handlers
-        signal.signal(sig, handler)
 
 
 @pytest.fixture

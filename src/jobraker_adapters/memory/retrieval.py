@@ -24,6 +24,7 @@ from jobraker_core.matching.retrieval import (
     JobEmbedding,
     PendingJob,
     RetrievedJob,
+    TextScope,
     VectorHit,
     candidate_depth,
     check_request,
@@ -177,9 +178,14 @@ class InMemoryJobEmbeddingRepository:
         return stored.vector if stored else None
 
 
-def _text_score(terms: Sequence[str], job: JobPosting) -> int:
-    """How well a job matches the query words: 3 per word in the title, 1 per word elsewhere."""
+def _text_score(terms: Sequence[str], job: JobPosting, scope: TextScope) -> int:
+    """How well a job matches the query words: 3 per word in the title, 1 per word elsewhere.
+
+    With ``TextScope.TITLES`` only the title's words count.
+    """
     title = set(fold(job.title).split())
+    if scope is TextScope.TITLES:
+        return sum(3 for term in terms if term in title)
     rest = set(fold(f"{job.company or ''} {job.description}").split())
     return sum(3 if term in title else 1 for term in terms if term in title or term in rest)
 
@@ -201,18 +207,28 @@ class InMemoryJobRetriever:
         filters: JobQuery,
         limit: int,
         exact: bool = False,
+        text_scope: TextScope = TextScope.EVERYWHERE,
     ) -> list[RetrievedJob]:
         """Filter, rank by words and by exact cosine, fuse (see the port)."""
         check_request(vector=vector, limit=limit, dimensions=self.spec.dimensions)
         self.calls.append(
-            {"text": text, "vector": vector, "filters": filters, "limit": limit, "exact": exact}
+            {
+                "text": text,
+                "vector": vector,
+                "filters": filters,
+                "limit": limit,
+                "exact": exact,
+                "text_scope": text_scope,
+            }
         )
         depth = candidate_depth(limit)
         passing = [job for job in self.embeddings.committed_jobs().values() if filters.matches(job)]
         terms = query_terms(text)
         text_ids: list[uuid.UUID] = []
         if terms:
-            scored = [(score, job.id) for job in passing if (score := _text_score(terms, job))]
+            scored = [
+                (score, job.id) for job in passing if (score := _text_score(terms, job, text_scope))
+            ]
             text_ids = [job_id for _, job_id in sorted(scored, key=lambda s: (-s[0], s[1]))]
         hits = self._nearest(vector, passing)[:depth] if vector is not None else []
         return fuse(

@@ -16,8 +16,12 @@ candidates take one of two paths:
   asked for (the iterative scan gave up at ``hnsw.max_scan_tuples``), so a list is never
   silently short.
 
-Full-text candidates use the ``search`` tsvector with the query's words OR-ed; fusion and the
-filling of a short list are ``jobraker_core.matching.retrieval``'s.
+Full-text candidates use the ``search`` tsvector (title, company, description) with the query's
+words OR-ed, or for ``TextScope.TITLES`` the ``title_search`` tsvector (migration 0090), each
+with its GIN index; fusion and the filling of a short list are
+``jobraker_core.matching.retrieval``'s. The full-text query runs under its own statement timeout
+(``text_timeout_ms``, in a savepoint): past it the retrieval goes on with the vector candidates
+alone, logged as ``full_text_candidates_timed_out``, rather than failing the whole request.
 """
 
 from __future__ import annotations
@@ -27,12 +31,16 @@ import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Final
 
+import psycopg
+import structlog
+
 from jobraker_adapters.postgres.embeddings import VectorColumn, ensure_vector_types
 from jobraker_adapters.postgres.errors import translate_errors
 from jobraker_adapters.postgres.jobs import JOB_DATE_ORDER, TEXT_SEARCH_CONFIG, job_filter_sql
 from jobraker_core.errors import ConfigurationError
 from jobraker_core.matching.retrieval import (
     RetrievedJob,
+    TextScope,
     VectorHit,
     candidate_depth,
     check_request,
@@ -43,8 +51,6 @@ from jobraker_core.matching.retrieval import (
 
 if TYPE_CHECKING:
     import uuid
-
-    import psycopg
 
     from jobraker_adapters.postgres.pool import Pool
     from jobraker_core.jobs.model import JobQuery
@@ -66,6 +72,15 @@ FILTERED_OVERFETCH: Final = 2
 """A filtered approximate search reads this many times ``k`` rows from the iterative scan and keeps
 the ``k`` nearest: in ``relaxed_order`` a nearer row can come after a farther one, and the rows
 of the next batch are often nearer than the last of the first (docs/benchmarks-vectors.md)."""
+_log = structlog.get_logger(__name__)
+
+_TEXT_COLUMNS: Final = {TextScope.EVERYWHERE: "search", TextScope.TITLES: "title_search"}
+"""The GIN-indexed tsvector column each ``TextScope`` searches."""
+DEFAULT_TEXT_TIMEOUT_MS: Final = 3000
+"""The full-text candidate query's own statement timeout. Titles-only queries take milliseconds
+and typed searches are selective; this bounds a pathological query (thousands of common words
+against millions of postings) well inside the connection's ``JOBRAKER_DB_STATEMENT_TIMEOUT_MS``,
+so the request still answers from its vector candidates."""
 TABLE_SIZE_TTL_SECONDS: Final = 60.0
 """How long the number of stored vectors (``pg_class.reltuples``) is reused before re-reading."""
 
@@ -81,15 +96,22 @@ class PostgresJobRetriever:
         ef_search: int = DEFAULT_EF_SEARCH,
         exact_ratio: float = DEFAULT_EXACT_RATIO,
         fallback_to_exact: bool = True,
+        text_timeout_ms: int = DEFAULT_TEXT_TIMEOUT_MS,
     ) -> None:
         """Search vectors of ``spec`` on ``pool``; ``ef_search`` is the HNSW search list size.
 
         ``exact_ratio`` and ``fallback_to_exact`` choose the paths (see the module doc; 0 and
         False leave only the approximate path);
         tests and the benchmark turn them off to measure the approximate path alone.
+        ``text_timeout_ms`` bounds the full-text query (``DEFAULT_TEXT_TIMEOUT_MS``).
         """
         if not 1 <= ef_search <= 1000:  # noqa: PLR2004 - pgvector's documented range
             raise ConfigurationError(f"hnsw ef_search must be between 1 and 1000, not {ef_search}")
+        if text_timeout_ms < 1:
+            raise ConfigurationError(
+                f"the full-text query timeout must be at least 1 ms, not {text_timeout_ms}"
+            )
+        self._text_timeout = str(text_timeout_ms)
         self._pool = pool
         self._column = VectorColumn(spec)
         self._ef_search = ef_search
@@ -110,6 +132,7 @@ class PostgresJobRetriever:
         filters: JobQuery,
         limit: int,
         exact: bool = False,
+        text_scope: TextScope = TextScope.EVERYWHERE,
     ) -> list[RetrievedJob]:
         """Filter, retrieve full-text and vector candidates, fuse them (see the port)."""
         check_request(vector=vector, limit=limit, dimensions=self.spec.dimensions)
@@ -117,7 +140,9 @@ class PostgresJobRetriever:
         terms = query_terms(text)
         with translate_errors(), self._pool.connection() as conn:
             ensure_vector_types(conn)
-            text_ids = self._text_candidates(conn, terms, filters, depth) if terms else []
+            text_ids = (
+                self._text_candidates(conn, terms, filters, depth, text_scope) if terms else []
+            )
             hits = (
                 self._nearest(conn, vector, filters, depth, exact=exact)
                 if vector is not None
@@ -147,19 +172,46 @@ class PostgresJobRetriever:
     # ------------------------------------------------------------------------- full text
 
     def _text_candidates(
-        self, conn: Connection, terms: Sequence[str], filters: JobQuery, depth: int
+        self,
+        conn: Connection,
+        terms: Sequence[str],
+        filters: JobQuery,
+        depth: int,
+        scope: TextScope,
     ) -> list[uuid.UUID]:
         words = " or ".join(term for term in terms if term != "or")  # websearch syntax: OR
         if not words:
             return []
+        column = _TEXT_COLUMNS[scope]
         source, where, params = job_filter_sql(filters)
-        rows = conn.execute(
+        query = (
             f"SELECT j.id FROM {source},"
             f" websearch_to_tsquery('{TEXT_SEARCH_CONFIG}', %(r_terms)s) AS rq"
-            f" WHERE ({where}) AND j.search @@ rq"
-            " ORDER BY ts_rank_cd(j.search, rq) DESC, j.id LIMIT %(r_depth)s",
-            {**params, "r_terms": words, "r_depth": depth},
-        ).fetchall()
+            f" WHERE ({where}) AND j.{column} @@ rq"
+            f" ORDER BY ts_rank_cd(j.{column}, rq) DESC, j.id LIMIT %(r_depth)s"
+        )
+        try:
+            # A savepoint: a cancelled query rolls back to it and the transaction goes on. The
+            # timeout is SET LOCAL (it would outlive the savepoint), so it is put back after.
+            with conn.transaction():
+                row = conn.execute(
+                    "SELECT current_setting('statement_timeout'),"
+                    " set_config('statement_timeout', %s, true)",
+                    (self._text_timeout,),
+                ).fetchone()
+                rows = conn.execute(
+                    query, {**params, "r_terms": words, "r_depth": depth}
+                ).fetchall()
+                if row is not None:
+                    conn.execute("SELECT set_config('statement_timeout', %s, true)", (row[0],))
+        except psycopg.errors.QueryCanceled:
+            _log.warning(
+                "full_text_candidates_timed_out",
+                scope=scope.value,
+                terms=len(terms),
+                timeout_ms=int(self._text_timeout),
+            )
+            return []
         return [row[0] for row in rows]
 
     # ------------------------------------------------------------------------- vectors

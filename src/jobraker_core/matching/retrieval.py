@@ -7,7 +7,11 @@ Retrieval runs in three steps, the same in every adapter:
    must *all* appear) are ever candidates. ``filters.sort`` is ignored.
 2. **Two candidate lists.** Full-text candidates: the filtered jobs matching *any* word of the
    free-text ``text`` (PostgreSQL stems the words and ignores English stop words; the fake
-   matches folded words as they are), best text relevance first. Vector candidates: the
+   matches folded words as they are), best text relevance first; ``text_scope`` says where the
+   words are looked for: everywhere (title, company, description: a typed search) or in the
+   titles only (recommendations, whose query is a whole profile's titles and skills: its common
+   words match most descriptions, so ranking them all costs seconds at scale while the vector
+   list already covers the descriptions' words). Vector candidates: the
    filtered jobs that have a vector of the retriever's embedding model, most cosine-similar to
    ``vector`` first. Each list is cut at ``candidate_depth(limit)``; ties go to the smaller id.
 3. **Fusion.** The lists are fused by reciprocal-rank fusion (``reciprocal_rank_fusion``, k = 60)
@@ -22,6 +26,7 @@ evaluation. Everything here is pure; the adapters do the I/O.
 
 from __future__ import annotations
 
+import enum
 import uuid
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Final, Protocol
@@ -48,6 +53,15 @@ MIN_CANDIDATE_DEPTH: Final = 100
 
 MAX_QUERY_TERMS: Final = 32
 """Words of the free-text query beyond this many are ignored for full-text candidates."""
+
+
+class TextScope(enum.Enum):
+    """Where the full-text candidates' words are looked for."""
+
+    EVERYWHERE = "everywhere"
+    """Title, company and description (the title counts most): a person's typed search."""
+    TITLES = "titles"
+    """Job titles only: a profile's words (recommendations)."""
 
 
 def candidate_depth(limit: int) -> int:
@@ -191,6 +205,7 @@ class JobRetriever(Protocol):
     evaluation; slower). It never returns fewer than ``limit`` rows when at least ``limit`` jobs
     pass the filters (short lists are filled with the other filtered jobs, newest first, unranked).
     With neither ``text`` nor ``vector`` it returns the filtered jobs newest first.
+    ``text_scope`` says where ``text``'s words are looked for (``TextScope``).
 
     Raises ``InvalidInput`` for a ``limit`` outside 1..``MAX_RETRIEVAL_LIMIT`` or a ``vector``
     whose length is not the model's dimension, and ``UpstreamUnavailable`` when storage is down.
@@ -204,6 +219,7 @@ class JobRetriever(Protocol):
         filters: JobQuery,
         limit: int,
         exact: bool = False,
+        text_scope: TextScope = TextScope.EVERYWHERE,
     ) -> list[RetrievedJob]:
         """Return at most ``limit`` candidates, best fused score first."""
         ...

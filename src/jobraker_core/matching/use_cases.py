@@ -40,7 +40,7 @@ from jobraker_core.matching.embedding import EmbeddingSpec, content_hash, cosine
 from jobraker_core.matching.feedback import DismissReason, Feedback, FeedbackKind, JobTraits
 from jobraker_core.matching.insight import BEST_MATCHES, CareerInsight, career_insight
 from jobraker_core.matching.resume import MAX_RESUME_BYTES, Resume, ResumeParser
-from jobraker_core.matching.retrieval import job_embedding_text
+from jobraker_core.matching.retrieval import TextScope, job_embedding_text
 from jobraker_core.matching.saved_searches import (
     MAX_SEARCHES_PER_USER,
     RefreshOutcome,
@@ -399,7 +399,7 @@ class MatchEngine:
 
     @staticmethod
     def query_text(seeker: Seeker) -> str:
-        """The words retrieval searches for: desired titles, role titles and skills."""
+        """The words retrieval looks for in job titles: desired titles, role titles and skills."""
         parts = list(seeker.preferences.titles)
         if seeker.candidate is not None:
             parts.extend(role.title for role in seeker.candidate.roles)
@@ -456,7 +456,11 @@ class MatchEngine:
         """Retrieve up to ``pool`` jobs passing ``filters`` and score them (not ranked)."""
         vector = self.profile_vector(seeker)
         retrieved = self._retriever.retrieve(
-            text=self.query_text(seeker) or None, vector=vector, filters=filters, limit=pool
+            text=self.query_text(seeker) or None,
+            vector=vector,
+            filters=filters,
+            limit=pool,
+            text_scope=TextScope.TITLES,
         )
         # One read for the whole pool; a job deleted since retrieval is left out.
         jobs = uow.jobs.get_many([item.job_id for item in retrieved])

@@ -22,6 +22,7 @@ from jobraker_core.jobs.salary import Salary
 from jobraker_core.matching.explain import ExclusionCode, PartName
 from jobraker_core.matching.feedback import DismissReason, FeedbackKind
 from jobraker_core.matching.resume import MAX_RESUME_BYTES
+from jobraker_core.matching.retrieval import TextScope
 from jobraker_core.matching.use_cases import (
     CreateSavedSearchCommand,
     GiveFeedbackCommand,
@@ -176,6 +177,17 @@ def test_recommendations_are_ranked_explained_and_diversified(container):
     assert first.part(PartName.SIMILARITY).value is not None
     assert {s.name for s in first.matched_skills} >= {"Python", "Django", "PostgreSQL"}
     assert found.items[-2].job.title == "Staff Nurse"
+
+
+def test_recommendations_look_for_the_profiles_words_in_job_titles(container):
+    """Retrieval gets the profile's titles and skills, to be found in job titles only."""
+    upload(container)
+    retriever = container.job_retriever()
+    retriever.calls.clear()
+    recommend(container)
+    (call,) = retriever.calls
+    assert call["text_scope"] is TextScope.TITLES
+    assert "Python" in str(call["text"])
 
 
 def test_min_score_and_filters_narrow_the_list(container):

@@ -18,6 +18,7 @@ from jobraker_adapters.memory import (
 from jobraker_core.errors import InvalidInput, UpstreamUnavailable
 from jobraker_core.jobs.model import JobDraft, JobPosting, JobQuery
 from jobraker_core.matching.embedding import EmbeddingSpec
+from jobraker_core.matching.retrieval import TextScope
 from jobraker_core.matching.search import SearchByMeaning, SearchJobsByMeaning
 from jobraker_core.matching.use_cases_index import (
     EMBED_JOBS_TASK,
@@ -209,6 +210,7 @@ def test_search_by_meaning_embeds_the_text_and_reads_the_jobs(uow, vectors):
     assert hits[0].retrieval.text_rank == 1
     assert embedder.texts == ["python developer"]
     assert retriever.calls[0]["limit"] == 1
+    assert retriever.calls[0]["text_scope"] is TextScope.EVERYWHERE
 
 
 @pytest.mark.parametrize(("text", "limit"), [("  ", 5), ("python", 0), ("python", 101)])
