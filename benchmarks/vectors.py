@@ -67,6 +67,7 @@ import numpy as np
 import psycopg
 from psycopg import sql
 
+from benchmarks.report import splice_section
 from benchmarks.synthetic_jobs import demo_postings, sentences, varied_texts
 from jobraker_adapters.embedded import embedded_postgres
 from jobraker_adapters.embedders.hashing import HashingEmbedder
@@ -619,13 +620,15 @@ def measure(
         truth1 = subset_truth(by_category, category_of)
         sweep = {}
         for ef in ef_values:
-            retriever = PostgresJobRetriever(pool, spec, ef_search=ef)
+            retriever = PostgresJobRetriever(pool, spec, ef_search=ef, full_scan_mb=0)
             sweep[str(ef)] = ask(
                 lambda q, f, r=retriever: r.nearest(q, f, K), queries, unfiltered, truth_all
             )
         results["hnsw_unfiltered_by_ef_search"] = sweep
-        shipped = PostgresJobRetriever(pool, spec)
-        iterative = PostgresJobRetriever(pool, spec, exact_ratio=0, fallback_to_exact=False)
+        shipped = PostgresJobRetriever(pool, spec, full_scan_mb=0)
+        iterative = PostgresJobRetriever(
+            pool, spec, full_scan_mb=0, exact_ratio=0, fallback_to_exact=False
+        )
         results["hnsw_unfiltered"] = sweep.get(str(DEFAULT_EF_SEARCH)) or ask(
             lambda q, f: shipped.nearest(q, f, K), queries, unfiltered, truth_all
         )
@@ -1036,16 +1039,12 @@ def write_report() -> None:
     """Re-render the markdown from every result file, and the section of docs/benchmarks.md."""
     results = load_results()
     DOC.write_text(render(results), encoding="utf-8")
-    summary = ROOT / "docs" / "benchmarks.md"
-    if summary.exists():
-        text = summary.read_text(encoding="utf-8")
-        section = "\n".join(summary_section(results))
-        if SUMMARY_START in text and SUMMARY_END in text:
-            head, rest = text.split(SUMMARY_START, 1)
-            text = head + section + rest.split(SUMMARY_END, 1)[1]
-        else:
-            text = text.rstrip("\n") + "\n\n" + section + "\n"
-        summary.write_text(text, encoding="utf-8")
+    splice_section(
+        ROOT / "docs" / "benchmarks.md",
+        SUMMARY_START,
+        SUMMARY_END,
+        "\n".join(summary_section(results)),
+    )
 
 
 # ----------------------------------------------------------------------------- main
@@ -1201,7 +1200,7 @@ def build_sweep(
             recalls: dict[str, float] = {}
             p95: dict[str, float] = {}
             for ef in SWEEP_EF:
-                retriever = PostgresJobRetriever(pool, spec, ef_search=ef)
+                retriever = PostgresJobRetriever(pool, spec, ef_search=ef, full_scan_mb=0)
                 for q in few[:10]:
                     retriever.nearest(q, JobQuery(), K)
                 latencies, found = [], []
@@ -1213,7 +1212,9 @@ def build_sweep(
                     len(f & t) / K for f, t in zip(found, truth, strict=True)
                 )
                 p95[str(ef)] = percentile(latencies, 95) * 1000
-            iterative = PostgresJobRetriever(pool, spec, exact_ratio=0, fallback_to_exact=False)
+            iterative = PostgresJobRetriever(
+                pool, spec, full_scan_mb=0, exact_ratio=0, fallback_to_exact=False
+            )
             latencies, found1 = [], []
             for n, q in enumerate(few):
                 query = JobQuery(category=CATEGORIES[(n * 7) % len(CATEGORIES)])

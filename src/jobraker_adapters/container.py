@@ -317,6 +317,7 @@ class Container(containers.DeclarativeContainer):
         pool=db_pool,
         spec=embedding_spec,
         ef_search=settings.provided.hnsw_ef_search,
+        full_scan_mb=settings.provided.vector_full_scan_mb,
     )
     embed_jobs = providers.Factory(EmbedJobs, embeddings=job_embeddings, embedder=embedder)
     reindex_jobs = providers.Factory(

@@ -393,6 +393,8 @@ class Settings:
     embedding_model: str | None = None  # None: the embedder's default model
     embedding_dimensions: int | None = None  # None: the model's default size
     hnsw_ef_search: int = 200  # recall@10 >= 0.95 measured: docs/benchmarks-vectors.md
+    # Exact vector scans while the stored vectors take at most this many MB (postgres.retrieval).
+    vector_full_scan_mb: int = 320
     # Secrets at rest (jobraker_adapters.security.secretbox): (key id, base64 key) pairs; empty
     # means "the keyring file made once in <data_dir>/secrets/secret-keys.json".
     secret_keys: tuple[tuple[str, str], ...] = attrs.field(default=(), repr=False)
@@ -532,6 +534,7 @@ class Settings:
             embedding_model=env.get("JOBRAKER_EMBEDDING_MODEL") or None,
             embedding_dimensions=_optional_int(env, "JOBRAKER_EMBEDDING_DIMENSIONS"),
             hnsw_ef_search=_int(env, "JOBRAKER_HNSW_EF_SEARCH", 200),
+            vector_full_scan_mb=_int(env, "JOBRAKER_VECTOR_FULL_SCAN_MB", 320),
             secret_keys=_parse_secret_keys(env.get("JOBRAKER_SECRET_KEYS")),
             secret_key_id=env.get("JOBRAKER_SECRET_KEY_ID") or None,
             oidc_providers=_parse_oidc_providers(env.get("JOBRAKER_OIDC_PROVIDERS")),

@@ -14,6 +14,7 @@ import pytest
 from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
+from jobraker_adapters.container import build_container
 from jobraker_adapters.embedders.hashing import HashingEmbedder
 from jobraker_adapters.postgres.embeddings import (
     PostgresJobEmbeddingRepository,
@@ -211,7 +212,9 @@ def test_similarities_are_full_precision_though_the_index_is_half(vectors, pg_po
     )
     query = tuple(0.3 + 1e-4 * i * i for i in range(16))
     expected = {p.id: cosine(query, row) for p, row in zip(postings, rows, strict=True)}
-    retriever = PostgresJobRetriever(pg_pool, spec, exact_ratio=0, fallback_to_exact=False)
+    retriever = PostgresJobRetriever(
+        pg_pool, spec, full_scan_mb=0, exact_ratio=0, fallback_to_exact=False
+    )
     for exact in (False, True):
         hits = retriever.nearest(query, JobQuery(), 3, exact=exact)
         assert [h.job_id for h in hits] == sorted(expected, key=lambda i: -expected[i])
@@ -295,7 +298,7 @@ def test_iterative_scan_fills_the_limit_under_a_one_percent_filter(corpus, pg_po
     spec, by_id, jobs = corpus
     rare = {j.id for j in jobs if j.category == "rare"}
     retriever = PostgresJobRetriever(
-        pg_pool, spec, ef_search=10, exact_ratio=0, fallback_to_exact=False
+        pg_pool, spec, ef_search=10, full_scan_mb=0, exact_ratio=0, fallback_to_exact=False
     )
     query = clustered(random.Random(1), 1, 16)[0]
     hits = retriever.nearest(query, JobQuery(category="rare"), 20)
@@ -305,10 +308,52 @@ def test_iterative_scan_fills_the_limit_under_a_one_percent_filter(corpus, pg_po
     assert len({h.job_id for h in hits} & set(exact[:20])) >= 18
 
 
+def test_a_small_catalogue_is_scanned_exactly(corpus, pg_pool):
+    """Under ``full_scan_mb`` of stored vectors every search is exact; above it, the index.
+
+    The corpus holds 3,000 vectors of 16 float32: 192,000 bytes.
+    """
+    spec, by_id, _ = corpus
+    with pg_pool.connection() as conn:
+        decided = {
+            size: PostgresJobRetriever(pg_pool, spec, full_scan_mb=size).scans_everything(conn)
+            for size in (0, 0.19, 0.193, 320)
+        }
+    assert decided == {0: False, 0.19: False, 0.193: True, 320: True}
+    shipped = PostgresJobRetriever(pg_pool, spec, ef_search=1)  # a graph search would be poor
+    for query in clustered(random.Random(3), 5, 16):
+        found = [h.job_id for h in shipped.nearest(query, JobQuery(), 10)]
+        exact = sorted(
+            by_id, key=lambda i: -sum(a * b for a, b in zip(by_id[i], query, strict=True))
+        )
+        assert found == exact[:10]
+
+
+def test_the_container_passes_the_full_scan_size(corpus, settings, pg_pool):
+    """``vector_full_scan_mb`` from the settings reaches the container's retriever."""
+    spec = corpus[0]
+    decided = []
+    for size in (320, 0):
+        container = build_container(attrs.evolve(settings, vector_full_scan_mb=size))
+        container.embedding_spec.override(spec)
+        try:
+            with pg_pool.connection() as conn:
+                decided.append(container.job_retriever().scans_everything(conn))
+        finally:
+            container.shutdown_resources()
+    assert decided == [True, False]
+
+
+def test_a_negative_full_scan_size_is_refused(pg_pool):
+    """A misconfigured size fails at start-up, not at the first search."""
+    with pytest.raises(ConfigurationError, match="full-scan"):
+        PostgresJobRetriever(pg_pool, EmbeddingSpec("neg:4", 4), full_scan_mb=-1)
+
+
 def test_approximate_search_agrees_with_exact_search(corpus, pg_pool):
     """Unfiltered top-10 from the index matches the exact top-10 (recall of at least 0.9)."""
     spec, _, _ = corpus
-    retriever = PostgresJobRetriever(pg_pool, spec)
+    retriever = PostgresJobRetriever(pg_pool, spec, full_scan_mb=0)
     queries = clustered(random.Random(2), 10, 16)
     overlap = 0
     for query in queries:

@@ -88,3 +88,12 @@ def test_the_memory_container_submits_dry_runs_and_reads_webhooks():
     container = build_memory_container(Settings(data_dir=DATA, skyvern_api_key="sk-x"))
     assert isinstance(container.application_submitter(), DryRunSubmitter)
     assert isinstance(container.run_webhook(), SkyvernRunWebhook)
+
+
+def test_the_vector_full_scan_size_is_read_and_checked():
+    """``JOBRAKER_VECTOR_FULL_SCAN_MB`` sets the exact-scan size (320 MB by default)."""
+    assert Settings.from_env({}, data_dir=DATA).vector_full_scan_mb == 320
+    chosen = Settings.from_env({"JOBRAKER_VECTOR_FULL_SCAN_MB": "0"}, data_dir=DATA)
+    assert chosen.vector_full_scan_mb == 0
+    with pytest.raises(ConfigurationError, match="JOBRAKER_VECTOR_FULL_SCAN_MB"):
+        Settings.from_env({"JOBRAKER_VECTOR_FULL_SCAN_MB": "lots"}, data_dir=DATA)

@@ -10,18 +10,21 @@ candidates take one of two paths:
   (the index holds half-precision copies), keeping k;
 - **exact**: the filtered rows' full-precision distances computed and sorted, with no index. It
   is taken when the caller asks (``exact=True``), when the model has no index (more than 4,000
-  dimensions), when the filters are selective enough that an exact scan is the cheaper one
+  dimensions), while the stored vectors are few enough to scan in about a tenth of a second
+  (``full_scan_mb``: the catalogue of most deployments, where exact quality costs little), when
+  the filters are selective enough that an exact scan is the cheaper one
   (``exact_ratio``: the planner's estimate of the filtered rows, a plan without a scan, against
   the table's size), and as a fallback whenever the approximate path returns fewer rows than
   asked for (the iterative scan gave up at ``hnsw.max_scan_tuples``), so a list is never
   silently short.
 
 Full-text candidates use the ``search`` tsvector (title, company, description) with the query's
-words OR-ed, or for ``TextScope.TITLES`` the ``title_search`` tsvector (migration 0090), each
-with its GIN index; fusion and the filling of a short list are
-``jobraker_core.matching.retrieval``'s. The full-text query runs under its own statement timeout
-(``text_timeout_ms``, in a savepoint): past it the retrieval goes on with the vector candidates
-alone, logged as ``full_text_candidates_timed_out``, rather than failing the whole request.
+words OR-ed, ranked by ``ts_rank_cd``, or for ``TextScope.TITLES`` the ``title_search`` tsvector
+(migration 0090) ranked by ``ts_rank``, each with its GIN index; fusion and the filling of a
+short list are ``jobraker_core.matching.retrieval``'s. The full-text query runs under its own
+statement timeout (``text_timeout_ms``, in a savepoint): past it the retrieval goes on with the
+vector candidates alone, logged as ``full_text_candidates_timed_out``, rather than failing the
+whole request.
 """
 
 from __future__ import annotations
@@ -68,14 +71,27 @@ the ratio leans to exact. Measured at 100k varied vectors with m = 32 (docs/benc
 an exact scan costs about 1.5 ms + 3.7 µs a row, the iterative scan at a 1% filter about 47 ms,
 so the two cross near 4.5% (``ratio`` 20; it was 10 with m = 16, whose visits are cheaper). At 1M
 jobs and k = 10 the cut is 14,000 jobs (1.4%); at 100k, 4,500."""
+DEFAULT_FULL_SCAN_MB: Final = 320
+"""Below this much stored vector data (rows x dimensions x 4 bytes) the vector path scans exactly.
+320 MB is about 100,000 jobs of 768 dimensions, whose exact scan took 92 ms on two cores
+(docs/benchmarks-vectors.md). A profile's vector is a query from outside the corpus, and the
+graph reaches some jobs poorly: at 100k postings the HNSW index put a résumé's own RJDB job in its
+top 300 for 92 of 300 résumés where the exact scan did for 298 (ADR 0007), so a scan the size of
+a typical catalogue buys exact recommendations."""
 FILTERED_OVERFETCH: Final = 2
 """A filtered approximate search reads this many times ``k`` rows from the iterative scan and keeps
 the ``k`` nearest: in ``relaxed_order`` a nearer row can come after a farther one, and the rows
 of the next batch are often nearer than the last of the first (docs/benchmarks-vectors.md)."""
 _log = structlog.get_logger(__name__)
 
-_TEXT_COLUMNS: Final = {TextScope.EVERYWHERE: "search", TextScope.TITLES: "title_search"}
-"""The GIN-indexed tsvector column each ``TextScope`` searches."""
+_TEXT_SEARCH: Final = {
+    TextScope.EVERYWHERE: ("search", "ts_rank_cd"),
+    TextScope.TITLES: ("title_search", "ts_rank"),
+}
+"""The GIN-indexed tsvector column each ``TextScope`` searches, and the ranking function. A typed
+search ranks by cover density (words near each other count more); a profile's query ORs up to
+32 words, for which ``ts_rank_cd`` cost about 45 us a matched row against 5 us for ``ts_rank``
+(measured on 30,000 postings), and in a title proximity says little."""
 DEFAULT_TEXT_TIMEOUT_MS: Final = 3000
 """The full-text candidate query's own statement timeout. Titles-only queries take milliseconds
 and typed searches are selective; this bounds a pathological query (thousands of common words
@@ -97,16 +113,19 @@ class PostgresJobRetriever:
         exact_ratio: float = DEFAULT_EXACT_RATIO,
         fallback_to_exact: bool = True,
         text_timeout_ms: int = DEFAULT_TEXT_TIMEOUT_MS,
+        full_scan_mb: float = DEFAULT_FULL_SCAN_MB,
     ) -> None:
         """Search vectors of ``spec`` on ``pool``; ``ef_search`` is the HNSW search list size.
 
-        ``exact_ratio`` and ``fallback_to_exact`` choose the paths (see the module doc; 0 and
-        False leave only the approximate path);
-        tests and the benchmark turn them off to measure the approximate path alone.
+        ``full_scan_mb``, ``exact_ratio`` and ``fallback_to_exact`` choose the paths (see the
+        module doc; 0, 0 and False leave only the approximate path); tests and the benchmarks
+        turn them off to measure the approximate path alone.
         ``text_timeout_ms`` bounds the full-text query (``DEFAULT_TEXT_TIMEOUT_MS``).
         """
         if not 1 <= ef_search <= 1000:  # noqa: PLR2004 - pgvector's documented range
             raise ConfigurationError(f"hnsw ef_search must be between 1 and 1000, not {ef_search}")
+        if full_scan_mb < 0:
+            raise ConfigurationError(f"the full-scan size must not be negative, not {full_scan_mb}")
         if text_timeout_ms < 1:
             raise ConfigurationError(
                 f"the full-text query timeout must be at least 1 ms, not {text_timeout_ms}"
@@ -116,6 +135,7 @@ class PostgresJobRetriever:
         self._column = VectorColumn(spec)
         self._ef_search = ef_search
         self._exact_ratio = exact_ratio
+        self._full_scan_bytes = full_scan_mb * 1_000_000
         self._table_size: tuple[float, float] = (0.0, -math.inf)  # (rows, read at)
         self._fallback = fallback_to_exact
 
@@ -182,13 +202,13 @@ class PostgresJobRetriever:
         words = " or ".join(term for term in terms if term != "or")  # websearch syntax: OR
         if not words:
             return []
-        column = _TEXT_COLUMNS[scope]
+        column, rank = _TEXT_SEARCH[scope]
         source, where, params = job_filter_sql(filters)
         query = (
             f"SELECT j.id FROM {source},"
             f" websearch_to_tsquery('{TEXT_SEARCH_CONFIG}', %(r_terms)s) AS rq"
             f" WHERE ({where}) AND j.{column} @@ rq"
-            f" ORDER BY ts_rank_cd(j.{column}, rq) DESC, j.id LIMIT %(r_depth)s"
+            f" ORDER BY {rank}(j.{column}, rq) DESC, j.id LIMIT %(r_depth)s"
         )
         try:
             # A savepoint: a cancelled query rolls back to it and the transaction goes on. The
@@ -229,7 +249,9 @@ class PostgresJobRetriever:
         filtered = where != "TRUE"
         params = {**filter_params, "r_vector": self._column.wrap(vector), "r_k": k}
         if not exact and self._column.indexable:
-            if filtered and self._selective(conn, source, where, filter_params, k):
+            if self.scans_everything(conn) or (
+                filtered and self._selective(conn, source, where, filter_params, k)
+            ):
                 exact = True
             else:
                 hits = self._approximate(conn, source, where, params, filtered=filtered)
@@ -246,6 +268,15 @@ class PostgresJobRetriever:
             f" WHERE e.job_id = j.id AND {self._column.predicate} AND ({where})"
         )
 
+    def scans_everything(self, conn: Connection) -> bool:
+        """Whether the stored vectors are few enough for every search to scan them exactly.
+
+        The stored rows are the planner's statistics (``stored_rows``), of every model; a database
+        never analysed counts as empty, which scans exactly, as a small table should.
+        """
+        stored_bytes = self.stored_rows(conn) * self.spec.dimensions * 4
+        return stored_bytes <= self._full_scan_bytes
+
     def _selective(
         self, conn: Connection, source: str, where: str, params: dict[str, Any], k: int
     ) -> bool:
@@ -260,9 +291,9 @@ class PostgresJobRetriever:
             f"EXPLAIN (FORMAT JSON) SELECT 1 FROM {source} WHERE {where}", params
         ).fetchone()
         passing = float(plan[0][0]["Plan"]["Plan Rows"]) if plan else math.inf
-        return passing * passing <= self._exact_ratio * k * self._stored(conn)
+        return passing * passing <= self._exact_ratio * k * self.stored_rows(conn)
 
-    def _stored(self, conn: Connection) -> float:
+    def stored_rows(self, conn: Connection) -> float:
         """About how many vectors are stored (the planner's statistics, cached for a minute)."""
         rows, read_at = self._table_size
         now = time.monotonic()
