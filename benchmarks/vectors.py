@@ -776,7 +776,10 @@ def _header(result: dict[str, Any]) -> list[str]:
         ),
         (
             "- Latency is single-client wall time of `PostgresJobRetriever.nearest` (pool "
-            "checkout, settings, query, rows to Python), after 10 warm-up queries."
+            "checkout, settings, query, rows to Python), after 10 warm-up queries. The index "
+            "is what is measured: the retriever's full-scan rule (exact scans while the "
+            "vectors take at most `JOBRAKER_VECTOR_FULL_SCAN_MB`, 320 MB by default; ADR 0007) "
+            "is off in every run."
         ),
         "",
     ]
