@@ -462,8 +462,12 @@ def test_pooled_connections_come_with_vector_types(pg_pool):
         assert conn.adapters.types.get("vector") is not None
 
 
-def test_migration_0090_adds_an_indexed_title_vector_and_back(pg_pool):
-    """0090 adds the generated ``title_search`` column and its GIN index; rollback drops them."""
+def test_migration_0090_adds_an_indexed_title_vector_and_back(uow, pg_pool):
+    """0090 adds the ``title_search`` column, filled for jobs already stored, and its GIN index.
+
+    Its rollback drops both.
+    """
+    store(uow, [job("Senior Kotlin Developer", description="Payments and ledgers.")])
     query = (
         "SELECT count(*) FROM pg_attribute WHERE attrelid = 'jobs'::regclass"
         " AND attname = 'title_search' AND NOT attisdropped"
@@ -473,9 +477,11 @@ def test_migration_0090_adds_an_indexed_title_vector_and_back(pg_pool):
         index = conn.execute(
             "SELECT indexdef FROM pg_indexes WHERE indexname = 'jobs_title_search_idx'"
         ).fetchone()
+        (words,) = conn.execute("SELECT title_search::text FROM jobs").fetchone()
     assert (before, after) == ((0,), (1,))
     assert index is not None
     assert "USING gin (title_search)" in index[0]
+    assert words == "'develop':3 'kotlin':2 'senior':1"
 
 
 def test_a_full_text_query_past_its_timeout_leaves_the_vector_candidates(corpus, pg_pool):
