@@ -515,3 +515,31 @@ def test_the_full_text_timeout_does_not_outlive_its_query(corpus, pg_pool):
         (after,) = conn.execute("SHOW statement_timeout").fetchone()
     assert len(found) == 10
     assert before == after != "200ms"
+
+
+class MissingIndex(PostgresJobRetriever):
+    """A retriever whose vector path never returns ``hidden``: an index that cannot reach it."""
+
+    hidden: frozenset[uuid.UUID] = frozenset()
+
+    def _nearest(self, conn, vector, filters, k, *, exact):
+        hits = super()._nearest(conn, vector, filters, k + len(self.hidden), exact=exact)
+        return [hit for hit in hits if hit.job_id not in self.hidden][:k]
+
+
+def test_full_text_candidates_missed_by_the_index_are_ranked_by_their_own_vectors(corpus, pg_pool):
+    """A job the index missed but the text found takes its exact place in the vector list."""
+    spec, by_id, jobs = corpus
+    query = clustered(random.Random(9), 1, 16)[0]
+    nearest = sorted(by_id, key=lambda i: -sum(a * b for a, b in zip(by_id[i], query, strict=True)))
+    target = nearest[0]
+    title = next(j.title for j in jobs if j.id == target)  # "Job <n>": its number is unique
+    retriever = MissingIndex(pg_pool, spec, full_scan_mb=0)
+    retriever.hidden = frozenset({target})
+    without_text = retriever.retrieve(text=None, vector=query, filters=JobQuery(), limit=10)
+    assert target not in {r.job_id for r in without_text}
+    found = retriever.retrieve(text=title.split()[1], vector=query, filters=JobQuery(), limit=10)
+    first = found[0]
+    assert (first.job_id, first.vector_rank, first.text_rank) == (target, 1, 1)
+    expected = sum(a * b for a, b in zip(by_id[target], query, strict=True))
+    assert first.vector_similarity == pytest.approx(expected, abs=1e-6)

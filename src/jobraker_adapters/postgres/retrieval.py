@@ -18,6 +18,11 @@ candidates take one of two paths:
   asked for (the iterative scan gave up at ``hnsw.max_scan_tuples``), so a list is never
   silently short.
 
+When both lists are asked for, the full-text candidates the vector path did not return have
+their stored vectors' exact similarity read by id and are merged into the vector list by it
+(``_with_text_candidates``): the index can miss a job that a query from outside the corpus is
+nearest to, and the full-text list often holds it (ADR 0007).
+
 Full-text candidates use the ``search`` tsvector (title, company, description) with the query's
 words OR-ed, ranked by ``ts_rank_cd``, or for ``TextScope.TITLES`` the ``title_search`` tsvector
 (migration 0090) ranked by ``ts_rank``, each with its GIN index; fusion and the filling of a
@@ -168,6 +173,8 @@ class PostgresJobRetriever:
                 if vector is not None
                 else []
             )
+            if vector is not None and text_ids:
+                hits = self._with_text_candidates(conn, vector, hits, text_ids, depth)
             results = fuse(text_ids, hits, limit=limit)
             if len(results) < limit:
                 results = fill(
@@ -267,6 +274,35 @@ class PostgresJobRetriever:
             f"FROM {source}, job_embeddings e"
             f" WHERE e.job_id = j.id AND {self._column.predicate} AND ({where})"
         )
+
+    def _with_text_candidates(
+        self,
+        conn: Connection,
+        vector: Sequence[float],
+        hits: list[VectorHit],
+        text_ids: Sequence[uuid.UUID],
+        depth: int,
+    ) -> list[VectorHit]:
+        """The vector list, with the full-text candidates' own similarities merged in.
+
+        The index can miss a job a query from outside the corpus (a résumé) is nearest to, while
+        the full-text list, already filtered, often holds it (ADR 0007). Their stored vectors are
+        read by id and ranked by exact cosine with the index's hits, keeping ``depth``: each
+        job's similarity is exact either way, so the list only gets nearer to the exact one.
+        """
+        known = {hit.job_id for hit in hits}
+        missing = [job_id for job_id in text_ids if job_id not in known]
+        if not missing:
+            return hits
+        column = self._column
+        rows = conn.execute(
+            f"SELECT e.job_id, {column.exact_distance('r_vector')} FROM job_embeddings e"
+            f" WHERE {column.predicate} AND e.job_id = ANY(%(r_ids)s)",
+            {"r_vector": column.wrap(vector), "r_ids": missing},
+        )
+        merged = [*hits, *(VectorHit(job_id, _similarity(distance)) for job_id, distance in rows)]
+        merged.sort(key=lambda hit: (-hit.similarity, hit.job_id))
+        return merged[:depth]
 
     def scans_everything(self, conn: Connection) -> bool:
         """Whether the stored vectors are few enough for every search to scan them exactly.
