@@ -518,12 +518,14 @@ def test_the_full_text_timeout_does_not_outlive_its_query(corpus, pg_pool):
 
 
 class MissingIndex(PostgresJobRetriever):
-    """A retriever whose vector path never returns ``hidden``: an index that cannot reach it."""
+    """A retriever whose HNSW index never returns ``hidden``: an index that cannot reach it."""
 
     hidden: frozenset[uuid.UUID] = frozenset()
 
-    def _nearest(self, conn, vector, filters, k, *, exact):
-        hits = super()._nearest(conn, vector, filters, k + len(self.hidden), exact=exact)
+    def _approximate(self, conn, source, where, params, *, filtered):
+        k = params["r_k"]
+        more = {**params, "r_k": k + len(self.hidden)}
+        hits = super()._approximate(conn, source, where, more, filtered=filtered)
         return [hit for hit in hits if hit.job_id not in self.hidden][:k]
 
 

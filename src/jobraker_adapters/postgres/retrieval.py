@@ -18,8 +18,8 @@ candidates take one of two paths:
   asked for (the iterative scan gave up at ``hnsw.max_scan_tuples``), so a list is never
   silently short.
 
-When both lists are asked for, the full-text candidates the vector path did not return have
-their stored vectors' exact similarity read by id and are merged into the vector list by it
+When both lists are asked for and the vector list came from the index, the full-text candidates
+it did not return have their stored vectors' exact similarity read by id and are merged into it
 (``_with_text_candidates``): the index can miss a job that a query from outside the corpus is
 nearest to, and the full-text list often holds it (ADR 0007).
 
@@ -135,7 +135,7 @@ class PostgresJobRetriever:
             raise ConfigurationError(
                 f"the full-text query timeout must be at least 1 ms, not {text_timeout_ms}"
             )
-        self._text_timeout = str(text_timeout_ms)
+        self._text_timeout_ms = text_timeout_ms
         self._pool = pool
         self._column = VectorColumn(spec)
         self._ef_search = ef_search
@@ -169,12 +169,10 @@ class PostgresJobRetriever:
                 self._text_candidates(conn, terms, filters, depth, text_scope) if terms else []
             )
             hits = (
-                self._nearest(conn, vector, filters, depth, exact=exact)
+                self._nearest(conn, vector, filters, depth, exact=exact, also=text_ids)
                 if vector is not None
                 else []
             )
-            if vector is not None and text_ids:
-                hits = self._with_text_candidates(conn, vector, hits, text_ids, depth)
             results = fuse(text_ids, hits, limit=limit)
             if len(results) < limit:
                 results = fill(
@@ -224,7 +222,7 @@ class PostgresJobRetriever:
                 row = conn.execute(
                     "SELECT current_setting('statement_timeout'),"
                     " set_config('statement_timeout', %s, true)",
-                    (self._text_timeout,),
+                    (str(self._text_timeout_ms),),
                 ).fetchone()
                 rows = conn.execute(
                     query, {**params, "r_terms": words, "r_depth": depth}
@@ -236,7 +234,7 @@ class PostgresJobRetriever:
                 "full_text_candidates_timed_out",
                 scope=scope.value,
                 terms=len(terms),
-                timeout_ms=int(self._text_timeout),
+                timeout_ms=self._text_timeout_ms,
             )
             return []
         return [row[0] for row in rows]
@@ -251,7 +249,14 @@ class PostgresJobRetriever:
         k: int,
         *,
         exact: bool,
+        also: Sequence[uuid.UUID] = (),
     ) -> list[VectorHit]:
+        """The ``k`` nearest by the path the module doc chooses.
+
+        On the approximate path the jobs of ``also`` (full-text candidates, already filtered)
+        are merged in by their own vectors (``_with_text_candidates``); an exact path needs no
+        merge: it has already ranked every filtered vector.
+        """
         source, where, filter_params = job_filter_sql(filters)
         filtered = where != "TRUE"
         params = {**filter_params, "r_vector": self._column.wrap(vector), "r_k": k}
@@ -263,7 +268,7 @@ class PostgresJobRetriever:
             else:
                 hits = self._approximate(conn, source, where, params, filtered=filtered)
                 if len(hits) == k or not self._fallback:
-                    return hits
+                    return self._with_text_candidates(conn, vector, hits, also, k)
         return self._exact(conn, source, where, params, filtered=filtered)
 
     def _from(self, source: str, where: str, *, filtered: bool) -> str:
@@ -281,13 +286,13 @@ class PostgresJobRetriever:
         vector: Sequence[float],
         hits: list[VectorHit],
         text_ids: Sequence[uuid.UUID],
-        depth: int,
+        k: int,
     ) -> list[VectorHit]:
         """The vector list, with the full-text candidates' own similarities merged in.
 
         The index can miss a job a query from outside the corpus (a résumé) is nearest to, while
         the full-text list, already filtered, often holds it (ADR 0007). Their stored vectors are
-        read by id and ranked by exact cosine with the index's hits, keeping ``depth``: each
+        read by id and ranked by exact cosine with the index's hits, keeping ``k``: each
         job's similarity is exact either way, so the list only gets nearer to the exact one.
         """
         known = {hit.job_id for hit in hits}
@@ -302,7 +307,7 @@ class PostgresJobRetriever:
         )
         merged = [*hits, *(VectorHit(job_id, _similarity(distance)) for job_id, distance in rows)]
         merged.sort(key=lambda hit: (-hit.similarity, hit.job_id))
-        return merged[:depth]
+        return merged[:k]
 
     def scans_everything(self, conn: Connection) -> bool:
         """Whether the stored vectors are few enough for every search to scan them exactly.
