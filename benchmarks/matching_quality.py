@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import platform
 import re
@@ -50,6 +49,7 @@ from typing import Any
 
 import attrs
 
+from benchmarks.report import percentile
 from jobraker_adapters.embedders.hashing import HashingEmbedder
 from jobraker_adapters.postgres.retrieval import PostgresJobRetriever
 from jobraker_adapters.taxonomy import load_skill_extractor, load_title_normaliser
@@ -601,9 +601,9 @@ def _ann_section(study: AnnStudy) -> list[str]:
         )
     )
     if study.text_seconds:
-        ordered = sorted(study.text_seconds)
+        ordered = study.text_seconds
         median = statistics.median(ordered) * 1000
-        p95 = ordered[min(len(ordered) - 1, math.ceil(0.95 * len(ordered)) - 1)] * 1000
+        p95 = percentile(ordered, 95) * 1000
         lines.append(
             f"- The full-text candidate query of each profile (its titles and skills looked for "
             f"in job titles, `TextScope.TITLES`), {len(ordered)} profiles: median {median:.1f} ms, "

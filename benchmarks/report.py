@@ -1,11 +1,19 @@
-"""Writing a benchmark's own section into ``docs/benchmarks.md``, between its markers."""
+"""Shared by the benchmarks' reports: percentiles, and a section of ``docs/benchmarks.md``."""
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
     from pathlib import Path
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """The ``q``-th percentile (nearest rank) of ``values``."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(q / 100 * len(ordered)) - 1)]
 
 
 def splice_section(path: Path, start: str, end: str, section: str) -> None:

@@ -34,8 +34,8 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.matching_quality import DEFAULT_DATA, Study, background_postings, load
-from benchmarks.report import splice_section
-from benchmarks.vectors import machine, percentile
+from benchmarks.report import percentile, splice_section
+from benchmarks.vectors import machine
 from jobraker_adapters.postgres.retrieval import DEFAULT_TEXT_TIMEOUT_MS, PostgresJobRetriever
 from jobraker_core.accounts.profile import JobPreferences
 from jobraker_core.jobs.model import JobQuery

@@ -67,7 +67,7 @@ import numpy as np
 import psycopg
 from psycopg import sql
 
-from benchmarks.report import splice_section
+from benchmarks.report import percentile, splice_section
 from benchmarks.synthetic_jobs import demo_postings, sentences, varied_texts
 from jobraker_adapters.embedded import embedded_postgres
 from jobraker_adapters.embedders.hashing import HashingEmbedder
@@ -487,12 +487,6 @@ def exact_topk(matrix: np.ndarray, query: np.ndarray, k: int = K) -> np.ndarray:
     scores = matrix @ query
     top = np.argpartition(-scores, k)[:k]
     return top[np.argsort(-scores[top])]
-
-
-def percentile(values: Sequence[float], q: float) -> float:
-    """The ``q``-th percentile (nearest rank) of ``values``."""
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(q / 100 * len(ordered)) - 1)]
 
 
 def summarise(latencies: Sequence[float]) -> dict[str, float]:
