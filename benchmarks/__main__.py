@@ -33,6 +33,7 @@ from typing import Any
 import httpx
 
 from benchmarks.feed import write_feed
+from benchmarks.report import marked_sections
 from jobraker_adapters.container import Settings, build_container
 from jobraker_core.jobs.ingestion import IngestionRun, SourceSpec
 from jobraker_core.jobs.model import JobDraft
@@ -304,6 +305,16 @@ def _markdown(results: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _write(out: Path, markdown: str) -> None:
+    """Write the report, keeping the sections other benchmarks spliced into the old one."""
+    old = out.read_text(encoding="utf-8") if out.exists() else ""
+    made = marked_sections(markdown)
+    for name, block in marked_sections(old).items():
+        if name not in made:
+            markdown = markdown.rstrip("\n") + "\n\n" + block + "\n"
+    out.write_text(markdown, encoding="utf-8")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run every benchmark and write the results."""
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
@@ -405,7 +416,7 @@ def main(argv: list[str] | None = None) -> int:
         }
         (ROOT / "benchmarks" / "results").mkdir(exist_ok=True)
         (ROOT / "benchmarks" / "results" / "latest.json").write_text(json.dumps(results, indent=2))
-        args.out.write_text(_markdown(results))
+        _write(args.out, _markdown(results))
         print(f"wrote {args.out}")
     finally:
         container.shutdown_resources()

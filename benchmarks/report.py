@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import math
-from typing import TYPE_CHECKING
+import re
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
     from pathlib import Path
 
 
@@ -31,3 +33,47 @@ def splice_section(path: Path, start: str, end: str, section: str) -> None:
     else:
         text = text.rstrip("\n") + "\n\n" + section + "\n"
     path.write_text(text, encoding="utf-8")
+
+
+_SECTION = re.compile(r"<!-- (?P<name>[\w-]+):start -->.*?<!-- (?P=name):end -->", re.DOTALL)
+
+
+def marked_sections(text: str) -> dict[str, str]:
+    """The sections of ``text`` between ``<!-- name:start -->`` and ``<!-- name:end -->``, by name.
+
+    ``python -m benchmarks`` rewrites ``docs/benchmarks.md`` from its own results; the sections
+    other benchmarks spliced in are carried over with these.
+    """
+    return {found["name"]: found[0] for found in _SECTION.finditer(text)}
+
+
+def keep_and_render(
+    result: dict[str, Any],
+    out: Path,
+    render: Callable[[list[dict[str, Any]]], list[str]],
+    markers: tuple[str, str],
+    doc: Path,
+) -> None:
+    """Write ``result`` to ``out``, then re-render ``doc``'s section from every kept result.
+
+    The kept results are the files of ``out``'s folder named like it (``<name>-<jobs>.json``),
+    in order of their ``params.jobs``; ``render`` makes the section's lines, markers included.
+    """
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2), encoding="utf-8")
+    prefix = out.stem.rsplit("-", 1)[0]
+    results = [
+        json.loads(path.read_text(encoding="utf-8"))
+        for path in sorted(out.parent.glob(f"{prefix}-*.json"))
+    ]
+    results.sort(key=lambda r: r["params"]["jobs"])
+    splice_section(doc, *markers, "\n".join(render(results)))
+
+
+def machine_line(info: dict[str, Any]) -> str:
+    """The sentence under a section saying what the numbers were measured on."""
+    return (
+        f"Machine: {info.get('cpu', '?')}, {info.get('cores', '?')} cores (shared), Python "
+        f"{info.get('python', '?')}, psycopg {info.get('psycopg', '?')}; PostgreSQL is the "
+        "embedded server with its default settings."
+    )

@@ -22,7 +22,6 @@ and a section of ``docs/benchmarks.md``. Not part of the test suite.
 from __future__ import annotations
 
 import argparse
-import json
 import shutil
 import statistics
 import tempfile
@@ -34,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.matching_quality import DEFAULT_DATA, Study, background_postings, load
-from benchmarks.report import percentile, splice_section
+from benchmarks.report import keep_and_render, machine_line, percentile
 from benchmarks.vectors import machine
 from jobraker_adapters.postgres.retrieval import DEFAULT_TEXT_TIMEOUT_MS, PostgresJobRetriever
 from jobraker_core.accounts.profile import JobPreferences
@@ -171,18 +170,7 @@ def section(results: Sequence[dict[str, Any]]) -> list[str]:
                 f"| {row['p50_ms'] / base:.3f}x | {result['finished']} "
                 f"| {result['machine']['load_average']} |"
             )
-    machine_info = results[-1]["machine"] if results else {}
-    lines += [
-        "",
-        (
-            f"Machine: {machine_info.get('cpu', '?')}, {machine_info.get('cores', '?')} cores "
-            f"(shared), Python {machine_info.get('python', '?')}, psycopg "
-            f"{machine_info.get('psycopg', '?')}; PostgreSQL is the embedded server with its "
-            "default settings."
-        ),
-        "",
-        SUMMARY_END,
-    ]
+    lines += ["", machine_line(results[-1]["machine"] if results else {}), "", SUMMARY_END]
     return lines
 
 
@@ -196,16 +184,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA)
     args = parser.parse_args(argv)
     result = measure(args.jobs, args.profiles, args.data_dir)
-    RESULTS.mkdir(parents=True, exist_ok=True)
     out = RESULTS / f"text-candidates-{args.jobs}.json"
-    out.write_text(json.dumps(result, indent=2), encoding="utf-8")
-    results = [
-        json.loads(path.read_text(encoding="utf-8"))
-        for path in sorted(RESULTS.glob("text-candidates-*.json"))
-    ]
-    results.sort(key=lambda r: r["params"]["jobs"])
-    splice_section(
-        ROOT / "docs" / "benchmarks.md", SUMMARY_START, SUMMARY_END, "\n".join(section(results))
+    keep_and_render(
+        result, out, section, (SUMMARY_START, SUMMARY_END), ROOT / "docs" / "benchmarks.md"
     )
     print(f"wrote {out} and docs/benchmarks.md")
     return 0

@@ -35,6 +35,7 @@ from jobraker_adapters.memory import (
     InMemoryTaskQueue,
     InMemoryUnitOfWorkFactory,
 )
+from jobraker_adapters.memory.analyses import InMemoryJobAnalysisRepository
 from jobraker_adapters.memory.assistant import InMemoryCompletionCache
 from jobraker_adapters.memory.idempotency import InMemoryIdempotencyStore
 from jobraker_adapters.memory.market import InMemoryMarketData
@@ -66,6 +67,7 @@ from jobraker_adapters.notify.wiring import (
     unsubscribe_link,
 )
 from jobraker_adapters.observability import StaticReadiness, configure_logging
+from jobraker_adapters.postgres.analyses import PostgresJobAnalysisRepository
 from jobraker_adapters.postgres.embeddings import PostgresJobEmbeddingRepository
 from jobraker_adapters.postgres.idempotency import PostgresIdempotencyStore
 from jobraker_adapters.postgres.market import PostgresMarketData
@@ -106,7 +108,11 @@ from jobraker_adapters.submitters.choice import (
 )
 from jobraker_adapters.submitters.dry_run import DryRunSubmitter
 from jobraker_adapters.submitters.skyvern import SkyvernSubmitter
-from jobraker_adapters.taxonomy import load_skill_extractor, load_title_normaliser
+from jobraker_adapters.taxonomy import (
+    load_skill_extractor,
+    load_title_normaliser,
+    taxonomy_version,
+)
 from jobraker_core.accounts.admin import GetUser, ListUsers, UpdateUser
 from jobraker_core.accounts.audit import AppendAuditEvent, ListAuditEvents
 from jobraker_core.accounts.oidc import FinishOidcLogin, StartOidcLogin
@@ -202,6 +208,7 @@ from jobraker_core.jobs.use_cases import (
 )
 from jobraker_core.market.use_cases import AnalyseMarket, MarketTrends, SalaryInsight
 from jobraker_core.matching.analysis import JobAnalyser
+from jobraker_core.matching.analysis_store import AnalyseJobs
 from jobraker_core.matching.embedding import EmbeddingSpec
 from jobraker_core.matching.resume import ResumeParser
 from jobraker_core.matching.search import SearchJobsByMeaning
@@ -331,7 +338,15 @@ class Container(containers.DeclarativeContainer):
     # matching: résumés, the candidate profile, explained recommendations, feedback, insight
     skill_extractor = providers.Singleton(load_skill_extractor)
     title_normaliser = providers.Singleton(load_title_normaliser)
-    job_analyser = providers.Singleton(JobAnalyser, skill_extractor, title_normaliser)
+    job_analyser = providers.Singleton(
+        JobAnalyser,
+        skill_extractor,
+        title_normaliser,
+        data_version=providers.Callable(taxonomy_version),
+    )
+    # analyses stored after ingestion (jobraker_core.matching.analysis_store)
+    job_analyses = providers.Singleton(PostgresJobAnalysisRepository, pool=db_pool)
+    analyse_jobs = providers.Factory(AnalyseJobs, store=job_analyses, analyser=job_analyser)
     resume_parser = providers.Singleton(ResumeParser, skill_extractor, title_normaliser)
     document_reader = providers.Singleton(FileDocumentReader)
     match_engine = providers.Singleton(
@@ -341,6 +356,7 @@ class Container(containers.DeclarativeContainer):
         embeddings=job_embeddings,
         analyser=job_analyser,
         clock=clock,
+        analyses=job_analyses,
     )
     upload_resume = providers.Factory(
         UploadResume, uow=uow, reader=document_reader, parser=resume_parser, clock=clock
@@ -740,7 +756,9 @@ class Container(containers.DeclarativeContainer):
     external_salaries = providers.Singleton(
         adzuna_salary_data, settings=settings, http=http_client, redis=redis, clock=clock
     )
-    analyse_market = providers.Factory(AnalyseMarket, market=market_data, analyser=job_analyser)
+    analyse_market = providers.Factory(
+        AnalyseMarket, market=market_data, analyser=job_analyser, analyses=job_analyses
+    )
     salary_insight = providers.Factory(
         SalaryInsight, market=market_data, titles=title_normaliser, external=external_salaries
     )
@@ -850,6 +868,9 @@ def build_memory_container(settings: Settings | None = None) -> Container:
     container.clock.override(providers.Singleton(FixedClock))
     container.job_sources.override(providers.Singleton(InMemoryJobSourceCatalog))
     container.readiness.override(providers.Singleton(StaticReadiness))
+    container.job_analyses.override(
+        providers.Singleton(InMemoryJobAnalysisRepository, store=container.uow.provided.store)
+    )
     container.job_embeddings.override(
         providers.Singleton(InMemoryJobEmbeddingRepository, store=container.uow.provided.store)
     )

@@ -82,16 +82,35 @@ def execute_digests(container: Container, key: str) -> dict[str, object]:
 def execute_after_ingestion(container: Container, run_id: str) -> dict[str, object]:
     """Analyse new and changed jobs, notify strong matches after run ``run_id``, dispatch.
 
-    The market facts (occupation, skills) are read first, so salary insight and trends count
-    the run's jobs; then new jobs above people's thresholds become events, dispatched at once.
+    The analyses of new and changed jobs are stored first (so no process reads them again; the
+    market facts below find them remembered), then the market facts (occupation, skills) are
+    read, so salary insight and trends count the run's jobs; then new jobs above people's
+    thresholds become events, dispatched at once.
     """
+    stored = container.analyse_jobs()(
+        on_progress=lambda counts: log.info(
+            "analyses.progress", run_id=run_id, **attrs.asdict(counts)
+        )
+    )
     analysed = container.analyse_market()()
     with container.uow()() as uow:
         run = uow.ingestions.get(uuid.UUID(run_id))
     since = run.started_at or run.created_at
     added = container.notify_strong_matches()(since)
-    log.info("after_ingestion.done", run_id=run_id, analysed=analysed, events=added)
-    result: dict[str, object] = {"run_id": run_id, "analysed": analysed, "events": added}
+    log.info(
+        "after_ingestion.done",
+        run_id=run_id,
+        analysed=analysed,
+        analyses_stored=stored.analysed,
+        analyses_unchanged=stored.unchanged,
+        events=added,
+    )
+    result: dict[str, object] = {
+        "run_id": run_id,
+        "analysed": analysed,
+        "analyses": attrs.asdict(stored),
+        "events": added,
+    }
     if added:
         result["dispatch"] = execute_dispatch(container, f"run-{run_id}")
     return result

@@ -188,6 +188,33 @@ class TestJobEmbeddingRepository:
         assert found == {item.content_hash: (0.5, 0.5, 0.5, 0.5)}
         assert backend.embeddings.vectors_by_hash(OTHER, [item.content_hash]) == {}
 
+    def test_similarities_are_computed_by_content_hash(self, backend):
+        """The store gives the cosine of a query and each found hash's vector, of one model only."""
+        first, second = make_job("First"), make_job("Second")
+        store(backend, first)
+        store(backend, second)
+        backend.embeddings.register_model(SPEC)
+        a = embedding(first, (1, 0, 0, 0))
+        b = embedding(second, (0.6, 0.8, 0, 0))
+        backend.embeddings.upsert(SPEC, [a, b])
+        query = (0.8, 0.6, 0.0, 0.0)
+        found = backend.embeddings.similarities_by_hash(
+            SPEC, query, [a.content_hash, b.content_hash, "0" * 64]
+        )
+        assert set(found) == {a.content_hash, b.content_hash}
+        assert found[a.content_hash] == pytest.approx(0.8, abs=1e-6)
+        assert found[b.content_hash] == pytest.approx(0.96, abs=1e-6)
+        opposite = backend.embeddings.similarities_by_hash(SPEC, (-1, 0, 0, 0), [a.content_hash])
+        assert opposite[a.content_hash] == pytest.approx(-1.0, abs=1e-6)
+        assert backend.embeddings.similarities_by_hash(SPEC, query, []) == {}
+        assert backend.embeddings.similarities_by_hash(OTHER, (1, 0, 0), [a.content_hash]) == {}
+
+    def test_similarities_refuse_a_vector_of_another_size(self, backend):
+        """A query vector of the wrong length is refused, even when no hash is found."""
+        backend.embeddings.register_model(SPEC)
+        with pytest.raises(InvalidInput, match="dimensions"):
+            backend.embeddings.similarities_by_hash(SPEC, (1.0, 0.0, 0.0), ["0" * 64])
+
     def test_upsert_replaces_a_jobs_vector(self, backend):
         """Writing a job's vector again replaces it."""
         job = make_job("Job")

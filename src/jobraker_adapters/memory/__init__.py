@@ -15,6 +15,7 @@ from jobraker_adapters.memory.accounts import (
     InMemoryRevocationStore,
     InMemoryUserRepository,
 )
+from jobraker_adapters.memory.analyses import InMemoryJobAnalysisRepository
 from jobraker_adapters.memory.clock import FixedClock
 from jobraker_adapters.memory.jobs import (
     InMemoryIngestionRunRepository,
@@ -48,6 +49,7 @@ __all__ = [
     "InMemoryCommonPasswords",
     "InMemoryFeedbackRepository",
     "InMemoryIngestionRunRepository",
+    "InMemoryJobAnalysisRepository",
     "InMemoryJobEmbeddingRepository",
     "InMemoryJobRepository",
     "InMemoryJobRetriever",

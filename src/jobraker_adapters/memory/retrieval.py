@@ -150,6 +150,16 @@ class InMemoryJobEmbeddingRepository:
                     found.setdefault(item.content_hash, item.vector)
         return found
 
+    def similarities_by_hash(
+        self, spec: EmbeddingSpec, vector: Sequence[float], hashes: Collection[str]
+    ) -> dict[str, float]:
+        """The cosine of ``vector`` and each found hash's stored vector (``vectors_by_hash``)."""
+        spec.check(vector)
+        return {
+            digest: cosine(vector, stored)
+            for digest, stored in self.vectors_by_hash(spec, hashes).items()
+        }
+
     def count(self, spec: EmbeddingSpec) -> int:
         """How many stored jobs have a vector of ``spec``."""
         jobs = self.committed_jobs()

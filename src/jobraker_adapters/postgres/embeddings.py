@@ -104,6 +104,16 @@ def model_literal(model_id: str) -> str:
     return f"'{model_id}'"
 
 
+def similarity(distance: float | None) -> float:
+    """Cosine similarity from pgvector's cosine distance, clamped to [-1, 1].
+
+    A zero vector has no direction: pgvector gives NaN (here None or NaN), taken as 0.
+    """
+    if distance is None or distance != distance:  # noqa: PLR0124 - NaN check without math
+        return 0.0
+    return max(-1.0, min(1.0, 1.0 - float(distance)))
+
+
 @attrs.frozen
 class VectorColumn:
     """How one model's vectors are indexed and queried (the expressions must match exactly)."""
@@ -331,6 +341,33 @@ class PostgresJobEmbeddingRepository:
                 (spec.model_id, list(set(hashes))),
             ).fetchall()
         return {content_hash: tuple(vector.to_list()) for content_hash, vector in rows}
+
+    def similarities_by_hash(
+        self, spec: EmbeddingSpec, vector: Sequence[float], hashes: Collection[str]
+    ) -> dict[str, float]:
+        """The cosine of ``vector`` and each found hash's stored vector, computed in PostgreSQL.
+
+        Full precision, the same expression as the retriever's exact path; a few hundred rows
+        cost about a millisecond here against tens of them to read the vectors out and multiply
+        them in Python.
+        """
+        spec.check(vector)
+        if not hashes:
+            return {}
+        column = VectorColumn(spec)
+        with self._connection() as conn:
+            rows = conn.execute(
+                "SELECT DISTINCT ON (content_hash) content_hash,"
+                f" {column.exact_distance('query', alias='')} FROM job_embeddings"
+                " WHERE model_id = %(model)s AND content_hash = ANY(%(hashes)s)"
+                " ORDER BY content_hash, job_id",
+                {
+                    "query": column.wrap(vector),
+                    "model": spec.model_id,
+                    "hashes": list(set(hashes)),
+                },
+            ).fetchall()
+        return {content_hash: similarity(distance) for content_hash, distance in rows}
 
     def count(self, spec: EmbeddingSpec) -> int:
         """How many jobs have a vector of ``spec``."""

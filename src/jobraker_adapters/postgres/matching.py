@@ -50,7 +50,7 @@ DOCUMENT_VERSION: Final = 1
 # ----------------------------------------------------------------------------- mapping
 
 
-def _evidence_to_json(evidence: Evidence | None) -> Json | None:
+def evidence_to_json(evidence: Evidence | None) -> Json | None:
     if evidence is None:
         return None
     return {
@@ -62,7 +62,7 @@ def _evidence_to_json(evidence: Evidence | None) -> Json | None:
     }
 
 
-def _evidence_from_json(data: Mapping[str, Any] | None) -> Evidence | None:
+def evidence_from_json(data: Mapping[str, Any] | None) -> Evidence | None:
     if data is None:
         return None
     return Evidence(
@@ -95,7 +95,7 @@ def profile_to_json(profile: CandidateProfile) -> Json:
             {
                 "name": s.name,
                 "skill_id": s.skill_id,
-                "evidence": _evidence_to_json(s.evidence),
+                "evidence": evidence_to_json(s.evidence),
                 "periods": [_period_to_json(p) for p in s.periods],
             }
             for s in profile.skills
@@ -109,7 +109,7 @@ def profile_to_json(profile: CandidateProfile) -> Json:
                 "occupation_code": r.occupation_code,
                 "occupation": r.occupation,
                 "seniority": r.seniority.value if r.seniority else None,
-                "evidence": _evidence_to_json(r.evidence),
+                "evidence": evidence_to_json(r.evidence),
             }
             for r in profile.roles
         ],
@@ -119,12 +119,12 @@ def profile_to_json(profile: CandidateProfile) -> Json:
                 "level": e.level.value if e.level else None,
                 "field_of_study": e.field_of_study,
                 "year": e.year,
-                "evidence": _evidence_to_json(e.evidence),
+                "evidence": evidence_to_json(e.evidence),
             }
             for e in profile.education
         ],
         "languages": [
-            {"name": lang.name, "level": lang.level, "evidence": _evidence_to_json(lang.evidence)}
+            {"name": lang.name, "level": lang.level, "evidence": evidence_to_json(lang.evidence)}
             for lang in profile.languages
         ],
         "locations": list(profile.locations),
@@ -142,7 +142,7 @@ def profile_from_row(row: Row) -> CandidateProfile:
             CandidateSkill(
                 name=s["name"],
                 skill_id=s.get("skill_id"),
-                evidence=_evidence_from_json(s.get("evidence")),
+                evidence=evidence_from_json(s.get("evidence")),
                 periods=tuple(
                     p for p in (_period_from_json(x) for x in s.get("periods", ())) if p is not None
                 ),
@@ -158,7 +158,7 @@ def profile_from_row(row: Row) -> CandidateProfile:
                 occupation_code=r.get("occupation_code"),
                 occupation=r.get("occupation"),
                 seniority=Seniority(r["seniority"]) if r.get("seniority") else None,
-                evidence=_evidence_from_json(r.get("evidence")),
+                evidence=evidence_from_json(r.get("evidence")),
             )
             for r in doc.get("roles", ())
         ),
@@ -168,7 +168,7 @@ def profile_from_row(row: Row) -> CandidateProfile:
                 level=DegreeLevel(e["level"]) if e.get("level") else None,
                 field_of_study=e.get("field_of_study"),
                 year=e.get("year"),
-                evidence=_evidence_from_json(e.get("evidence")),
+                evidence=evidence_from_json(e.get("evidence")),
             )
             for e in doc.get("education", ())
         ),
@@ -176,7 +176,7 @@ def profile_from_row(row: Row) -> CandidateProfile:
             Language(
                 name=x["name"],
                 level=x.get("level"),
-                evidence=_evidence_from_json(x.get("evidence")),
+                evidence=evidence_from_json(x.get("evidence")),
             )
             for x in doc.get("languages", ())
         ),

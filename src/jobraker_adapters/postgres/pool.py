@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Final, TypeAlias
 
 import psycopg
@@ -9,6 +10,7 @@ from psycopg.conninfo import conninfo_to_dict
 from psycopg_pool import ConnectionPool
 
 from jobraker_adapters.postgres.embeddings import configure_connection
+from jobraker_adapters.postgres.errors import translate_errors
 from jobraker_core.errors import ConfigurationError
 
 if TYPE_CHECKING:
@@ -19,6 +21,16 @@ if TYPE_CHECKING:
 CONNECT_TIMEOUT_SECONDS: Final = 3
 
 Pool: TypeAlias = ConnectionPool[psycopg.Connection[Any]]
+
+
+@contextmanager
+def borrowed(pool: Pool) -> Iterator[psycopg.Connection[Any]]:
+    """A connection of ``pool`` for one call's own transaction, psycopg errors translated.
+
+    For repositories of derived data, which work outside any unit of work.
+    """
+    with translate_errors(), pool.connection() as conn:
+        yield conn
 
 
 def connection_options(database_url: str, settings: Settings) -> str:

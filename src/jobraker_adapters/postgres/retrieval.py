@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING, Any, Final
 import psycopg
 import structlog
 
-from jobraker_adapters.postgres.embeddings import VectorColumn, ensure_vector_types
+from jobraker_adapters.postgres.embeddings import VectorColumn, ensure_vector_types, similarity
 from jobraker_adapters.postgres.errors import translate_errors
 from jobraker_adapters.postgres.jobs import JOB_DATE_ORDER, TEXT_SEARCH_CONFIG, job_filter_sql
 from jobraker_core.errors import ConfigurationError
@@ -305,7 +305,7 @@ class PostgresJobRetriever:
             f" WHERE {column.predicate} AND e.job_id = ANY(%(r_ids)s)",
             {"r_vector": column.wrap(vector), "r_ids": missing},
         )
-        merged = [*hits, *(VectorHit(job_id, _similarity(distance)) for job_id, distance in rows)]
+        merged = [*hits, *(VectorHit(job_id, similarity(distance)) for job_id, distance in rows)]
         merged.sort(key=lambda hit: (-hit.similarity, hit.job_id))
         return merged[:k]
 
@@ -392,7 +392,7 @@ class PostgresJobRetriever:
             (str(self._ef_search),),
         )
         rows = conn.execute(self.approximate_sql(source, where, filtered=filtered), params)
-        return [VectorHit(job_id, _similarity(distance)) for job_id, distance in rows]
+        return [VectorHit(job_id, similarity(distance)) for job_id, distance in rows]
 
     def _exact(
         self,
@@ -404,7 +404,7 @@ class PostgresJobRetriever:
         filtered: bool,
     ) -> list[VectorHit]:
         rows = conn.execute(self.exact_sql(source, where, filtered=filtered), params)
-        return [VectorHit(job_id, _similarity(distance)) for job_id, distance in rows]
+        return [VectorHit(job_id, similarity(distance)) for job_id, distance in rows]
 
     # ------------------------------------------------------------------------- filling
 
@@ -418,13 +418,3 @@ class PostgresJobRetriever:
             {**params, "r_exclude": exclude, "r_need": need},
         ).fetchall()
         return [row[0] for row in rows]
-
-
-def _similarity(distance: float | None) -> float:
-    """Cosine similarity from pgvector's cosine distance, clamped to [-1, 1].
-
-    A zero vector has no direction: pgvector gives NaN (here None or NaN), taken as 0.
-    """
-    if distance is None or distance != distance:  # noqa: PLR0124 - NaN check without math
-        return 0.0
-    return max(-1.0, min(1.0, 1.0 - float(distance)))

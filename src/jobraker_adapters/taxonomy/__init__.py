@@ -10,6 +10,7 @@ from jobraker_adapters.taxonomy.loader import (
     load_title_normaliser,
     parse_skills,
     parse_titles,
+    taxonomy_version,
 )
 
 __all__ = [
@@ -18,4 +19,5 @@ __all__ = [
     "load_title_normaliser",
     "parse_skills",
     "parse_titles",
+    "taxonomy_version",
 ]

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import gzip
+import hashlib
 import zlib
 from importlib import resources
 
@@ -118,3 +119,13 @@ def load_skill_extractor() -> SkillExtractor:
 def load_title_normaliser() -> TitleNormaliser:
     """Return a title normaliser over the shipped O*NET titles (read once per process)."""
     return parse_titles(_read(OCCUPATIONS_FILE), _read(ALTERNATE_TITLES_FILE))
+
+
+@functools.cache
+def taxonomy_version() -> str:
+    """A short digest of the shipped taxonomy files: job analyses made from other data are stale."""
+    digest = hashlib.sha256()
+    for name in (SKILLS_FILE, OCCUPATIONS_FILE, ALTERNATE_TITLES_FILE):
+        digest.update(name.encode())
+        digest.update(_read(name).encode())
+    return digest.hexdigest()[:12]

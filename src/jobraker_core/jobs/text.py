@@ -140,6 +140,8 @@ _NON_WORD = re.compile(r"[\W_]+")
 
 
 def _strip_marks(text: str) -> str:
+    if text.isascii():  # NFKD leaves ASCII as it is, and ASCII has no combining marks
+        return text
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 

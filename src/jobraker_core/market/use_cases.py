@@ -27,12 +27,14 @@ from jobraker_core.market.model import (
     series,
     title_words,
 )
+from jobraker_core.matching.analysis_store import analyses_of
 
 if TYPE_CHECKING:
     from datetime import date
 
     from jobraker_core.market.ports import ExternalSalaryData, MarketData
     from jobraker_core.matching.analysis import JobAnalyser
+    from jobraker_core.matching.analysis_store import JobAnalysisRepository
     from jobraker_core.matching.skills import TitleNormaliser
 
 ANALYSE_BATCH: Final = 100
@@ -56,9 +58,16 @@ class AnalyseMarket:
     stored as it is read).
     """
 
-    def __init__(self, market: MarketData, analyser: JobAnalyser) -> None:
+    def __init__(
+        self,
+        market: MarketData,
+        analyser: JobAnalyser,
+        analyses: JobAnalysisRepository | None = None,
+    ) -> None:
+        """Read facts with ``analyser``, reusing the stored ``analyses`` where they are current."""
         self._market = market
         self._analyser = analyser
+        self._analyses = analyses
 
     def __call__(self, limit: int | None = None) -> int:
         """Read up to ``limit`` jobs (all when None); return how many were read."""
@@ -70,8 +79,8 @@ class AnalyseMarket:
             if not batch:
                 break
             facts = []
-            for job in batch:
-                analysis = self._analyser.analyse(job)
+            analyses = analyses_of(self._analyser, self._analyses, batch)
+            for job, analysis in zip(batch, analyses, strict=True):
                 occupation = (
                     Occupation(analysis.occupation_code, analysis.occupation)
                     if analysis.occupation_code and analysis.occupation

@@ -1,7 +1,10 @@
 """What a job posting asks for, read once per posting: skills, experience, title, seniority.
 
 ``JobAnalyser.analyse`` is pure and deterministic. It keeps a bounded memo of its results keyed
-by the posting's id and content, because the same postings are scored for many people.
+by the posting's id and content, because the same postings are scored for many people. Analyses
+are also stored (``JobAnalysisRepository``, made after each ingestion by ``AnalyseJobs``), under
+the analyser's ``version``, so a process that has not seen a posting yet reads its analysis
+instead of making it again (``analysis_store.analyses_of``).
 
 - **Skills**: the taxonomy skills the text names (``SkillExtractor``), each with its evidence span
   and whether the text requires it; plus *requirement phrases*: the items of a requirements
@@ -38,6 +41,9 @@ if TYPE_CHECKING:
 MAX_PHRASE_TERMS: Final = 6
 """A requirement item with more content words than this is prose, not a skill name."""
 MEMO_SIZE: Final = 4096
+ANALYSIS_VERSION: Final = 1
+"""Raise it with every change to this module (or the phrase and skill reading it uses) that can
+change an analysis: stored analyses of another version are made again, never used."""
 
 
 @attrs.frozen
@@ -346,14 +352,33 @@ def asked_in_prose(line: Line, start: int = 0) -> list[Line]:
     return items
 
 
+def _memo_key(job: JobPosting) -> tuple[uuid.UUID, int]:
+    return (job.id, hash((job.title, job.company, job.description)))
+
+
 class JobAnalyser:
     """Reads ``JobAnalysis`` from postings (see the module docstring)."""
 
-    def __init__(self, extractor: SkillExtractor, titles: TitleNormaliser) -> None:
+    def __init__(
+        self, extractor: SkillExtractor, titles: TitleNormaliser, *, data_version: str = ""
+    ) -> None:
+        """Read postings with ``extractor`` and ``titles``.
+
+        ``data_version`` names the taxonomy data they were built from (a digest of the files):
+        it is part of ``version``, so new data makes stored analyses stale.
+        """
         self._extractor = extractor
         self._titles = titles
+        self._version = f"analysis-v{ANALYSIS_VERSION}" + (
+            f":{data_version}" if data_version else ""
+        )
         self._memo: OrderedDict[tuple[uuid.UUID, int], JobAnalysis] = OrderedDict()
         self._lock = threading.Lock()
+
+    @property
+    def version(self) -> str:
+        """What made the analyses: the code's ``ANALYSIS_VERSION`` and the taxonomy data's."""
+        return self._version
 
     @property
     def extractor(self) -> SkillExtractor:
@@ -367,18 +392,28 @@ class JobAnalyser:
 
     def analyse(self, job: JobPosting) -> JobAnalysis:
         """Return what ``job`` asks for (memoised by id and content)."""
-        key = (job.id, hash((job.title, job.company, job.description)))
+        known = self.remembered(job)
+        if known is not None:
+            return known
+        analysis = self._analyse(job)
+        self.remember(job, analysis)
+        return analysis
+
+    def remembered(self, job: JobPosting) -> JobAnalysis | None:
+        """The memo's analysis of ``job`` as it reads now, if it has one."""
+        key = _memo_key(job)
         with self._lock:
             known = self._memo.get(key)
             if known is not None:
                 self._memo.move_to_end(key)
-                return known
-        analysis = self._analyse(job)
+            return known
+
+    def remember(self, job: JobPosting, analysis: JobAnalysis) -> None:
+        """Keep ``analysis`` (of this analyser's ``version``, e.g. a stored one) for ``job``."""
         with self._lock:
-            self._memo[key] = analysis
+            self._memo[_memo_key(job)] = analysis
             while len(self._memo) > MEMO_SIZE:
                 self._memo.popitem(last=False)
-        return analysis
 
     def _analyse(self, job: JobPosting) -> JobAnalysis:
         text = job.description

@@ -59,6 +59,20 @@ class EmbeddingSpec:
         """Return the spec of the vectors ``embedder`` makes."""
         return cls(model_id=embedder.model_id, dimensions=embedder.dimensions)
 
+    def check(self, vector: Sequence[float]) -> None:
+        """Raise ``InvalidInput`` when ``vector`` cannot be compared with this model's vectors."""
+        if len(vector) != self.dimensions:
+            raise wrong_dimensions(len(vector), self.dimensions)
+
+
+def wrong_dimensions(got: int, stored: int) -> InvalidInput:
+    """The error for a query vector whose length is not the stored vectors' (another model's)."""
+    return InvalidInput(
+        f"the query vector has {got} dimensions but the stored vectors have "
+        f"{stored}: it comes from another embedder",
+        field="vector",
+    )
+
 
 class Embedder(Protocol):
     """Turns texts into L2-normalised vectors of ``dimensions`` floats (the port).

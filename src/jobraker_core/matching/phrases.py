@@ -15,6 +15,7 @@ Pure and deterministic. Three things live here:
 from __future__ import annotations
 
 import enum
+import functools
 import re
 import unicodedata
 from typing import TYPE_CHECKING, Final, TypeVar
@@ -315,6 +316,9 @@ _SUFFIXES: Final = (
     "y",
 )
 _MIN_STEM: Final = 4
+TERMS_MEMO: Final = 16_384
+"""How many texts' ``terms`` are remembered: scoring asks for the same titles and skill names
+for every job of a pool, and the answer (a frozenset) is immutable."""
 _TERM: Final = re.compile(r"[a-z0-9][a-z0-9+#]*")
 
 
@@ -340,10 +344,13 @@ def stem(word: str) -> str:
 
 def _fold_keeping_symbols(text: str) -> str:
     """Lower case without accents, keeping ``+`` and ``#`` (so C# and C++ are not C)."""
+    if text.isascii():  # NFKD leaves ASCII as it is
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
 
 
+@functools.lru_cache(maxsize=TERMS_MEMO)
 def terms(text: str) -> frozenset[str]:
     """Return the stemmed content words of ``text`` (function words and filler dropped).
 

@@ -35,6 +35,7 @@ import attrs
 
 from jobraker_core.errors import InvalidInput
 from jobraker_core.jobs.text import fold
+from jobraker_core.matching.embedding import wrong_dimensions
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -83,11 +84,7 @@ def check_request(*, vector: Sequence[float] | None, limit: int, dimensions: int
             f"limit must be between 1 and {MAX_RETRIEVAL_LIMIT}; got {limit!r}", field="limit"
         )
     if vector is not None and len(vector) != dimensions:
-        raise InvalidInput(
-            f"the query vector has {len(vector)} dimensions but the stored vectors have "
-            f"{dimensions}: it comes from another embedder",
-            field="vector",
-        )
+        raise wrong_dimensions(len(vector), dimensions)
 
 
 @attrs.frozen
@@ -318,6 +315,18 @@ class JobEmbeddingRepository(Protocol):
         self, spec: EmbeddingSpec, hashes: Collection[str]
     ) -> dict[str, tuple[float, ...]]:
         """A stored vector of ``spec`` for each of these content hashes that has one."""
+        ...
+
+    def similarities_by_hash(
+        self, spec: EmbeddingSpec, vector: Sequence[float], hashes: Collection[str]
+    ) -> dict[str, float]:
+        """The cosine of ``vector`` and the stored vector of ``spec`` of each content hash found.
+
+        The store computes it where the vectors are (a score needs a few hundred of them per
+        request; reading them out costs far more than the arithmetic). Cosines are in [-1, 1]; a
+        zero vector is similar to nothing (0.0). ``InvalidInput`` when ``vector`` does not have
+        ``spec``'s dimensions.
+        """
         ...
 
     def count(self, spec: EmbeddingSpec) -> int:

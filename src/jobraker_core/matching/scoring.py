@@ -41,6 +41,7 @@ measures the result on labelled data.
 
 from __future__ import annotations
 
+import functools
 import re
 import uuid
 from datetime import datetime
@@ -75,7 +76,7 @@ from jobraker_core.matching.feedback import (
     JobTraits,
     feedback_effects,
 )
-from jobraker_core.matching.phrases import needed_terms, overlap, terms
+from jobraker_core.matching.phrases import TERMS_MEMO, needed_terms, overlap, terms
 from jobraker_core.matching.skills import Seniority
 
 if TYPE_CHECKING:
@@ -148,6 +149,7 @@ def _money(amount: Decimal, currency: str) -> str:
     return f"{int(amount):,} {currency}"
 
 
+@functools.lru_cache(maxsize=TERMS_MEMO)
 def _title_terms(title: str) -> frozenset[str]:
     return frozenset(t for t in terms(title) if t not in _TITLE_NOISE)
 
@@ -191,6 +193,10 @@ class Scorer:
             latest[item.job_id] = item
         self._feedback = latest
         self._dismissals = [f for f in latest.values() if f.kind is FeedbackKind.DISMISS]
+        # The same for every job of a request: worked out once.
+        self._seniority = candidate.seniority(self._as_of) if candidate is not None else None
+        self._years: dict[tuple[str | None, str | None], tuple[float, tuple[str, ...]]] = {}
+        self._phrases: dict[frozenset[str], Evidence | None] = {}
 
     def _index(self, candidate: CandidateProfile) -> None:
         seen_contexts: set[str] = set()
@@ -282,6 +288,12 @@ class Scorer:
         """The profile line sharing the most of ``phrase``'s words, if it shares enough."""
         if not phrase:
             return None
+        if phrase in self._phrases:
+            return self._phrases[phrase]
+        found = self._phrases[phrase] = self._best_line(phrase)
+        return found
+
+    def _best_line(self, phrase: frozenset[str]) -> Evidence | None:
         best: tuple[int, Evidence | None] = (0, None)
         for line in self._lines:
             shared = len(phrase & line.terms)
@@ -340,6 +352,17 @@ class Scorer:
         return _part(PartName.TITLE, TITLE_WEIGHT, best[0], summary)
 
     def _role_years(self, requirement: ExperienceRequirement) -> tuple[float, tuple[str, ...]]:
+        """The person's years in the role ``requirement`` names, and the roles or skills counted.
+
+        Many postings ask for the same role: each (role, occupation) is worked out once.
+        """
+        key = (requirement.role, requirement.occupation_code)
+        known = self._years.get(key)
+        if known is None:
+            known = self._years[key] = self._years_in(requirement)
+        return known
+
+    def _years_in(self, requirement: ExperienceRequirement) -> tuple[float, tuple[str, ...]]:
         candidate = self._candidate
         if candidate is None:
             return 0.0, ()
@@ -396,7 +419,7 @@ class Scorer:
                 )
             else:
                 notes.append(f"you meet all {len(fits)} experience requirements")
-        mine = self._candidate.seniority(self._as_of) if self._candidate else None
+        mine = self._seniority
         if analysis.seniority is not None and mine is not None:
             gap = abs(_RANK[analysis.seniority] - _RANK[mine])
             values.append(_clamp(1 - SENIORITY_STEP * gap))

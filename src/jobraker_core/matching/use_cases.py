@@ -26,6 +26,7 @@ import attrs
 from jobraker_core.accounts.profile import JobPreferences
 from jobraker_core.errors import Conflict, InvalidInput, NotFound
 from jobraker_core.jobs.model import JobPosting, JobQuery, JobSort
+from jobraker_core.matching.analysis_store import JobAnalysisRepository, analyses_of
 from jobraker_core.matching.candidate import (
     CandidateProfile,
     CandidateSkill,
@@ -36,7 +37,7 @@ from jobraker_core.matching.candidate import (
     Role,
     YearMonth,
 )
-from jobraker_core.matching.embedding import EmbeddingSpec, content_hash, cosine
+from jobraker_core.matching.embedding import EmbeddingSpec, content_hash
 from jobraker_core.matching.feedback import DismissReason, Feedback, FeedbackKind, JobTraits
 from jobraker_core.matching.insight import BEST_MATCHES, CareerInsight, career_insight
 from jobraker_core.matching.resume import MAX_RESUME_BYTES, Resume, ResumeParser
@@ -373,12 +374,16 @@ class MatchEngine:
         embeddings: JobEmbeddingRepository,
         analyser: JobAnalyser,
         clock: Clock,
+        *,
+        analyses: JobAnalysisRepository | None = None,
     ) -> None:
+        """Retrieve, embed and score with these; ``analyses``: the stored job analyses, if any."""
         self._retriever = retriever
         self._embedder = embedder
         self._embeddings = embeddings
         self._analyser = analyser
         self._clock = clock
+        self._analyses = analyses
         self._vectors: OrderedDict[tuple[str, str], tuple[float, ...]] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -437,12 +442,8 @@ class MatchEngine:
             job.id: content_hash(job_embedding_text(job.title, job.company, job.description))
             for job in jobs
         }
-        stored = self._embeddings.vectors_by_hash(spec, set(hashes.values()))
-        return {
-            job_id: cosine(vector, stored[digest])
-            for job_id, digest in hashes.items()
-            if digest in stored
-        }
+        found = self._embeddings.similarities_by_hash(spec, vector, set(hashes.values()))
+        return {job_id: found[digest] for job_id, digest in hashes.items() if digest in found}
 
     def require_something(self, seeker: Seeker) -> None:
         """Raise ``Conflict`` when there is nothing to match the person by."""
@@ -472,8 +473,10 @@ class MatchEngine:
         """Score these jobs for the person."""
         similarity = self.similarities(vector, jobs)
         scorer = self.scorer(seeker)
+        analyses = analyses_of(self._analyser, self._analyses, jobs)
         return [
-            scorer.score(job, self._analyser.analyse(job), similarity.get(job.id)) for job in jobs
+            scorer.score(job, analysis, similarity.get(job.id))
+            for job, analysis in zip(jobs, analyses, strict=True)
         ]
 
 

@@ -13,7 +13,7 @@ import attrs
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from matching_builders import NOW, analyser, candidate, gbp, job, scorer
+from matching_builders import NOW, PYTHON_JOB, analyser, candidate, gbp, job, scorer
 
 from jobraker_core.accounts.profile import JobPreferences, Place, SalaryFloor, WorkAuthorization
 from jobraker_core.jobs.model import EmploymentType, Location, RemoteMode
@@ -271,3 +271,25 @@ def test_a_saved_job_is_marked():
     )
     assert match.saved
     assert attrs.evolve(match, saved=False) != match
+
+
+def test_one_scorer_scores_every_job_of_a_pool_as_a_fresh_scorer_would():
+    """A request's scorer remembers years per role and evidence per phrase: never across jobs."""
+    profile = candidate("Python", "Strength and stamina for physical work", years=6)
+    data_job = PYTHON_JOB.replace("as a Python Developer", "as a Data Engineer").replace(
+        "Physical strength and stamina", "Calm under pressure"
+    )
+    postings = [
+        job(number=1),
+        job(title="Data Engineer", description=data_job, number=2),
+        job(number=3),
+        job(title="Data Engineer", description=data_job, number=4),
+    ]
+    shared = scorer(profile)
+    reused = [shared.score(p, ANALYSER.analyse(p), 0.3) for p in postings]
+    fresh = [scorer(profile).score(p, ANALYSER.analyse(p), 0.3) for p in postings]
+    assert reused == fresh
+    assert reused[0].experience[0].years_found == 6.0
+    assert reused[1].experience[0].years_found == 0.0
+    assert "Physical strength and stamina" in {s.name for s in reused[2].matched_skills}
+    assert "Calm under pressure" in {s.name for s in reused[3].missing_skills}
