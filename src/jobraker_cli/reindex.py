@@ -4,7 +4,9 @@ Run it after changing ``JOBRAKER_EMBEDDER``, ``JOBRAKER_EMBEDDING_MODEL`` or
 ``JOBRAKER_EMBEDDING_DIMENSIONS``: the vectors of the new model are made for every job (with
 progress), the model is recorded as active, and the previous model's vectors and index are
 dropped. With the model unchanged it only embeds what is missing or stale (``--full`` re-embeds
-everything).
+everything). It then stores the analysis of every job that has none of the current analyser's
+version or changed since (ADR 0018), which an upgrade adding or changing the analyser leaves to
+the next ingestion run otherwise.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import TYPE_CHECKING
 import attrs
 
 from jobraker_adapters.container import Container, Settings, configure_logging
+from jobraker_core.matching.analysis_store import AnalysisCounts
 from jobraker_core.matching.use_cases_index import EmbeddingCounts, Reindex
 
 if TYPE_CHECKING:
@@ -31,7 +34,8 @@ def add_reindex_parser(commands: argparse._SubParsersAction[argparse.ArgumentPar
     """Add the ``reindex`` command to the ``jobraker`` parser."""
     reindex = commands.add_parser(
         "reindex",
-        help="embed every job for the configured embedder (after a model or dimension change)",
+        help="embed every job for the configured embedder (after a model or dimension change)"
+        " and store the analysis of every job that has no current one",
     )
     reindex.add_argument(
         "--full",
@@ -51,6 +55,13 @@ def add_reindex_parser(commands: argparse._SubParsersAction[argparse.ArgumentPar
 def _describe(counts: EmbeddingCounts) -> str:
     return (
         f"{counts.checked:,} checked: {counts.embedded:,} embedded, {counts.reused:,} reused, "
+        f"{counts.unchanged:,} unchanged"
+    )
+
+
+def _described(counts: AnalysisCounts) -> str:
+    return (
+        f"{counts.checked:,} checked: {counts.analysed:,} analysed and stored, "
         f"{counts.unchanged:,} unchanged"
     )
 
@@ -81,6 +92,10 @@ def cmd_reindex(args: argparse.Namespace, build: Builder) -> int:
             print(f"  {_describe(counts)} (of {total:,} jobs; {rate:,.0f} jobs/s)", flush=True)
 
         result = container.reindex_jobs()(Reindex(full=args.full), on_progress=progress)
+        print(f"Analyses: {container.job_analyser().version}", flush=True)
+        analysed = container.analyse_jobs()(
+            on_progress=lambda counts: print(f"  {_described(counts)}", flush=True)
+        )
     finally:
         container.shutdown_resources()
     seconds = time.monotonic() - started
@@ -88,4 +103,5 @@ def cmd_reindex(args: argparse.Namespace, build: Builder) -> int:
     if result.removed and result.previous is not None:
         print(f"Removed {result.removed:,} vectors of {result.previous.model_id}.")
     print(f"Active model: {result.current.model_id}.")
+    print(f"Analyses: {_described(analysed)}.")
     return 0

@@ -44,6 +44,19 @@ def test_reindex_embeds_every_job_and_records_the_model(capsys, tmp_path):
     assert "3 checked: 3 embedded, 0 reused, 0 unchanged (of 3 jobs" in out
     assert "Active model: local-hash-v1:16." in out
     assert container.job_embeddings().active_model() == EmbeddingSpec("local-hash-v1:16", 16)
+    assert f"Analyses: {container.job_analyser().version}" in out
+    assert "Analyses: 3 checked: 3 analysed and stored, 0 unchanged." in out
+    assert len(container.job_analyses().saved) == 3
+
+
+def test_reindex_stores_only_the_analyses_that_are_missing(capsys, tmp_path):
+    """A second run finds every analysis current and stores none."""
+    container = _container(2)
+    main(["reindex", "--data-dir", str(tmp_path)], build=lambda _settings: container)
+    capsys.readouterr()
+    main(["reindex", "--data-dir", str(tmp_path)], build=lambda _settings: container)
+    assert "Analyses: 0 checked: 0 analysed and stored, 0 unchanged." in capsys.readouterr().out
+    assert len(container.job_analyses().saved) == 2
 
 
 def test_reindex_after_a_dimension_change_replaces_the_vectors(capsys, tmp_path):
