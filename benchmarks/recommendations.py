@@ -45,6 +45,7 @@ from benchmarks.matching_quality import DEFAULT_DATA, _load_jobs, background_pos
 from benchmarks.report import keep_and_render, machine_line, percentile
 from benchmarks.vectors import machine
 from jobraker_adapters.settings import Settings
+from jobraker_adapters.taxonomy import taxonomy_version
 from jobraker_core.jobs.model import JobQuery
 from jobraker_core.matching.analysis import JobAnalyser
 from jobraker_core.matching.analysis_store import analyses_of
@@ -132,7 +133,7 @@ def _cold_pools(container: Any, people: Sequence[uuid.UUID]) -> dict[str, Any]:
             )
             jobs = uow.jobs.get_many([item.job_id for item in found])
         for store_or_none, seconds in ((None, made), (store, read)):
-            fresh = JobAnalyser(shipped.extractor, shipped.titles, data_version=_data(shipped))
+            fresh = JobAnalyser(shipped.extractor, shipped.titles, data_version=taxonomy_version())
             started = time.perf_counter()
             analyses_of(fresh, store_or_none, jobs)
             seconds.append(time.perf_counter() - started)
@@ -143,11 +144,6 @@ def _cold_pools(container: Any, people: Sequence[uuid.UUID]) -> dict[str, Any]:
         "stored_p50_ms": statistics.median(read) * 1000,
         "stored_p95_ms": percentile(read, 95) * 1000,
     }
-
-
-def _data(analyser: JobAnalyser) -> str:
-    """The taxonomy part of ``analyser.version`` (so a fresh analyser reads the same rows)."""
-    return analyser.version.split(":", 1)[1] if ":" in analyser.version else ""
 
 
 def measure(

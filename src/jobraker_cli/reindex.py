@@ -59,7 +59,7 @@ def _describe(counts: EmbeddingCounts) -> str:
     )
 
 
-def _described(counts: AnalysisCounts) -> str:
+def _describe_analyses(counts: AnalysisCounts) -> str:
     return (
         f"{counts.checked:,} checked: {counts.analysed:,} analysed and stored, "
         f"{counts.unchanged:,} unchanged"
@@ -94,7 +94,7 @@ def cmd_reindex(args: argparse.Namespace, build: Builder) -> int:
         result = container.reindex_jobs()(Reindex(full=args.full), on_progress=progress)
         print(f"Analyses: {container.job_analyser().version}", flush=True)
         analysed = container.analyse_jobs()(
-            on_progress=lambda counts: print(f"  {_described(counts)}", flush=True)
+            on_progress=lambda counts: print(f"  {_describe_analyses(counts)}", flush=True)
         )
     finally:
         container.shutdown_resources()
@@ -103,5 +103,5 @@ def cmd_reindex(args: argparse.Namespace, build: Builder) -> int:
     if result.removed and result.previous is not None:
         print(f"Removed {result.removed:,} vectors of {result.previous.model_id}.")
     print(f"Active model: {result.current.model_id}.")
-    print(f"Analyses: {_described(analysed)}.")
+    print(f"Analyses: {_describe_analyses(analysed)}.")
     return 0

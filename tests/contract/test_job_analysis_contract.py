@@ -19,8 +19,8 @@ from jobraker_core.matching.analysis import JobAnalyser
 from jobraker_core.matching.analysis_store import (
     JobAnalysisRepository,
     StoredAnalysis,
-    analysis_hash,
 )
+from jobraker_core.matching.retrieval import job_content_hash
 
 if TYPE_CHECKING:
     from jobraker_core.jobs.model import JobPosting
@@ -110,7 +110,7 @@ def test_pending_lists_postings_without_a_current_analysis_by_id(backend):
     store(backend, seen_again)
     (pending,) = backend.analyses.pending(V1)
     assert pending.job == seen_again
-    assert pending.stored_hash == analysis_hash(jobs[1])
+    assert pending.stored_hash == job_content_hash(jobs[1])
     assert [p.job.id for p in backend.analyses.pending(V1, after=jobs[1].id)] == []
     assert len(backend.analyses.pending(V2, limit=2)) == 2
     assert [p.job.id for p in backend.analyses.pending(V2, after=jobs[0].id)] == [

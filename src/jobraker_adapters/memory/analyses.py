@@ -16,7 +16,8 @@ import attrs
 from jobraker_adapters.memory.uow import InMemoryStore
 from jobraker_core.jobs.model import JobPosting
 from jobraker_core.matching.analysis import JobAnalysis
-from jobraker_core.matching.analysis_store import PendingAnalysis, StoredAnalysis, analysis_hash
+from jobraker_core.matching.analysis_store import PendingAnalysis, StoredAnalysis
+from jobraker_core.matching.retrieval import job_content_hash
 
 
 @attrs.frozen
@@ -76,7 +77,7 @@ class InMemoryJobAnalysisRepository:
                 if job_id not in known:
                     continue
                 self.rows[job_id] = _Row(
-                    version, analysis_hash(item.job), item.job.last_seen, item.analysis
+                    version, job_content_hash(item.job), item.job.last_seen, item.analysis
                 )
                 self.saved.append(job_id)
 
@@ -97,5 +98,5 @@ class InMemoryJobAnalysisRepository:
                 for job in jobs
                 if (row := self.rows.get(job.id)) is not None
                 and row.version == version
-                and row.content_hash == analysis_hash(job)
+                and row.content_hash == job_content_hash(job)
             }

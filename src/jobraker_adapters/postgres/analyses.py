@@ -5,7 +5,7 @@ Each posting's analysis is one ``jsonb`` document written and read by ``analysis
 what is a slice of the posting's own text is written as where it is: a posting's lines are its
 evidence's contexts, and on run-on postings a line is the whole text, so writing them out made
 documents of 20 kB where the text itself was 3 kB. A document is read only with the posting
-whose text it was made from (``analysis_hash``), so the slices are exact. Every call is its own
+whose text it was made from (``job_content_hash``), so the slices are exact. Every call is its own
 transaction on a pooled connection: analyses are derived data, made outside any unit of work.
 """
 
@@ -24,8 +24,9 @@ from jobraker_adapters.postgres.matching import Json, evidence_from_json, eviden
 from jobraker_adapters.postgres.pool import Pool, borrowed
 from jobraker_core.jobs.model import JobPosting
 from jobraker_core.matching.analysis import ExperienceRequirement, JobAnalysis, JobSkill
-from jobraker_core.matching.analysis_store import PendingAnalysis, StoredAnalysis, analysis_hash
+from jobraker_core.matching.analysis_store import PendingAnalysis, StoredAnalysis
 from jobraker_core.matching.candidate import Evidence
+from jobraker_core.matching.retrieval import job_content_hash
 from jobraker_core.matching.skills import Seniority
 
 
@@ -173,7 +174,7 @@ class PostgresJobAnalysisRepository:
                     {
                         "job": item.job.id,
                         "version": version,
-                        "hash": analysis_hash(item.job),
+                        "hash": job_content_hash(item.job),
                         "seen": item.job.last_seen,
                         "doc": Jsonb(analysis_to_json(item.analysis, item.job.description)),
                     }
@@ -206,7 +207,7 @@ class PostgresJobAnalysisRepository:
                 " JOIN unnest(%s::uuid[], %s::text[]) AS w(id, hash)"
                 "   ON a.job_id = w.id AND a.content_hash = w.hash"
                 " WHERE a.version = %s",
-                (list(by_id), [analysis_hash(job) for job in by_id.values()], version),
+                (list(by_id), [job_content_hash(job) for job in by_id.values()], version),
             ).fetchall()
         return {
             job_id: analysis_from_json(job_id, doc, by_id[job_id].description)

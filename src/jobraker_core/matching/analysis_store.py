@@ -9,7 +9,7 @@ its own transactions like job vectors); ``analyses_of`` answers from the analyse
 from the store, and analyses only what neither has.
 
 A stored analysis is used only when it was made by the analyser's ``version`` from the posting's
-current text (``analysis_hash``); anything else is analysed again, so a stale row can cost time,
+current text (``job_content_hash``); anything else is analysed again, so a stale row can cost time,
 never a wrong explanation.
 """
 
@@ -22,8 +22,7 @@ from typing import TYPE_CHECKING, Final, Protocol
 
 import attrs
 
-from jobraker_core.matching.embedding import content_hash
-from jobraker_core.matching.retrieval import job_embedding_text
+from jobraker_core.matching.retrieval import job_content_hash
 
 if TYPE_CHECKING:
     from jobraker_core.jobs.model import JobPosting
@@ -31,11 +30,6 @@ if TYPE_CHECKING:
 
 ANALYSE_BATCH: Final = 200
 """Postings per stored batch: a crash loses at most one batch, a rerun carries on."""
-
-
-def analysis_hash(job: JobPosting) -> str:
-    """The content hash an analysis of ``job`` is stored under: of its title, company and text."""
-    return content_hash(job_embedding_text(job.title, job.company, job.description))
 
 
 @attrs.frozen
@@ -51,7 +45,7 @@ class PendingAnalysis:
 class StoredAnalysis:
     """An analysis to store, with the posting it was made from, as the posting read then.
 
-    It is stored under ``analysis_hash(job)`` and counts as checked as of ``job.last_seen`` (a
+    It is stored under ``job_content_hash(job)`` and counts as checked as of ``job.last_seen`` (a
     later sighting checks it again).
     """
 
@@ -174,7 +168,7 @@ class AnalyseJobs:
         return counts
 
     def _batch(self, version: str, batch: Sequence[PendingAnalysis]) -> AnalysisCounts:
-        hashes = {item.job.id: analysis_hash(item.job) for item in batch}
+        hashes = {item.job.id: job_content_hash(item.job) for item in batch}
         unchanged = {
             item.job.id: item.job.last_seen
             for item in batch

@@ -35,12 +35,12 @@ import attrs
 
 from jobraker_core.errors import InvalidInput
 from jobraker_core.jobs.text import fold
-from jobraker_core.matching.embedding import wrong_dimensions
+from jobraker_core.matching.embedding import content_hash, wrong_dimensions
 
 if TYPE_CHECKING:
     from datetime import datetime
 
-    from jobraker_core.jobs.model import JobQuery
+    from jobraker_core.jobs.model import JobPosting, JobQuery
     from jobraker_core.matching.embedding import EmbeddingSpec
 
 RRF_K: Final = 60
@@ -225,6 +225,11 @@ class JobRetriever(Protocol):
 def job_embedding_text(title: str, company: str | None, description: str) -> str:
     """The text of a job that its vector is made from: title, company and description."""
     return "\n".join(part for part in (title, company or "", description) if part)
+
+
+def job_content_hash(job: JobPosting) -> str:
+    """The content hash of ``job``'s text, which its vector and stored analysis are kept under."""
+    return content_hash(job_embedding_text(job.title, job.company, job.description))
 
 
 @attrs.frozen

@@ -41,7 +41,7 @@ from jobraker_core.matching.embedding import EmbeddingSpec, content_hash
 from jobraker_core.matching.feedback import DismissReason, Feedback, FeedbackKind, JobTraits
 from jobraker_core.matching.insight import BEST_MATCHES, CareerInsight, career_insight
 from jobraker_core.matching.resume import MAX_RESUME_BYTES, Resume, ResumeParser
-from jobraker_core.matching.retrieval import TextScope, job_embedding_text
+from jobraker_core.matching.retrieval import TextScope, job_content_hash
 from jobraker_core.matching.saved_searches import (
     MAX_SEARCHES_PER_USER,
     RefreshOutcome,
@@ -438,10 +438,7 @@ class MatchEngine:
         if vector is None or not jobs:
             return {}
         spec = EmbeddingSpec.of(self._embedder)
-        hashes = {
-            job.id: content_hash(job_embedding_text(job.title, job.company, job.description))
-            for job in jobs
-        }
+        hashes = {job.id: job_content_hash(job) for job in jobs}
         found = self._embeddings.similarities_by_hash(spec, vector, set(hashes.values()))
         return {job_id: found[digest] for job_id, digest in hashes.items() if digest in found}
 
