@@ -876,7 +876,10 @@ def build_memory_container(settings: Settings | None = None) -> Container:
     )
     container.job_retriever.override(
         providers.Singleton(
-            InMemoryJobRetriever, embeddings=container.job_embeddings, spec=container.embedding_spec
+            InMemoryJobRetriever,
+            embeddings=container.job_embeddings,
+            spec=container.embedding_spec,
+            analyses=container.job_analyses,
         )
     )
     container.rate_limiter.override(providers.Singleton(InMemoryRateLimiter, container.clock))

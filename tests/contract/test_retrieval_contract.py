@@ -7,22 +7,27 @@ import math
 import random
 import uuid
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 import attrs
 import pytest
 
 from contract.builders import SEEN, make_job
 from jobraker_adapters.memory import (
+    InMemoryJobAnalysisRepository,
     InMemoryJobEmbeddingRepository,
     InMemoryJobRetriever,
     InMemoryUnitOfWorkFactory,
 )
+from jobraker_adapters.postgres.analyses import PostgresJobAnalysisRepository
 from jobraker_adapters.postgres.embeddings import PostgresJobEmbeddingRepository
 from jobraker_adapters.postgres.retrieval import PostgresJobRetriever
 from jobraker_adapters.postgres.uow import PostgresUnitOfWorkFactory
 from jobraker_core.errors import Conflict, InvalidInput, NotFound
 from jobraker_core.jobs.model import JobPosting, JobQuery, RemoteMode
+from jobraker_core.matching.analysis import JobAnalysis, JobSkill
+from jobraker_core.matching.analysis_store import JobAnalysisRepository, StoredAnalysis
+from jobraker_core.matching.candidate import Evidence, EvidenceSource
 from jobraker_core.matching.embedding import EmbeddingSpec, content_hash
 from jobraker_core.matching.retrieval import (
     JobEmbedding,
@@ -48,6 +53,9 @@ class Backend:
     uow: UnitOfWorkFactory
     embeddings: JobEmbeddingRepository
     retriever: Callable[[EmbeddingSpec], JobRetriever]
+    analyses: JobAnalysisRepository
+    refresh_statistics: Callable[[], None]
+    """Bring the storage's statistics up to date (PostgreSQL's autovacuum does it in service)."""
 
 
 @pytest.fixture(params=["memory", pytest.param("postgres", marks=pytest.mark.integration)])
@@ -56,13 +64,27 @@ def backend(request: pytest.FixtureRequest) -> Backend:
     if request.param == "memory":
         uow = InMemoryUnitOfWorkFactory()
         memory = InMemoryJobEmbeddingRepository(store=uow.store)
-        return Backend(uow, memory, lambda spec: InMemoryJobRetriever(memory, spec))
+        analyses = InMemoryJobAnalysisRepository(store=uow.store)
+        return Backend(
+            uow,
+            memory,
+            lambda spec: InMemoryJobRetriever(memory, spec, analyses),
+            analyses,
+            lambda: None,
+        )
     request.getfixturevalue("db")
     pool = request.getfixturevalue("pg_pool")
+
+    def analyse_tables() -> None:
+        with pool.connection() as conn:
+            conn.execute("ANALYZE job_analyses")
+
     return Backend(
         PostgresUnitOfWorkFactory(pool),
         PostgresJobEmbeddingRepository(pool),
         lambda spec: PostgresJobRetriever(pool, spec),
+        PostgresJobAnalysisRepository(pool),
+        analyse_tables,
     )
 
 
@@ -453,6 +475,127 @@ class TestJobRetriever:
         )
         assert found.job_id == job.id
         assert found.vector_rank is None
+
+
+# ----------------------------------------------------------------------------- skills
+
+
+def asking(job: JobPosting, *skill_ids: str) -> StoredAnalysis:
+    """A stored analysis of ``job`` that asks for these canonical skills, all required."""
+    skills = tuple(
+        JobSkill(
+            name=skill_id.title(),
+            skill_id=skill_id,
+            required=True,
+            evidence=Evidence(text=skill_id, source=EvidenceSource.JOB),
+        )
+        for skill_id in skill_ids
+    )
+    analysis = JobAnalysis(
+        job_id=job.id,
+        skills=skills,
+        experience=(),
+        occupation_code=None,
+        occupation=None,
+        seniority=None,
+        family=job.title,
+    )
+    return StoredAnalysis(job, analysis)
+
+
+def analysed(
+    backend: Backend, asks: dict[str, tuple[str, ...]], **job: object
+) -> dict[str, JobPosting]:
+    """Store a job per entry of ``asks`` (titled by its key), its analysis asking for its skills.
+
+    Every job also asks for ``common``, which the person never has, so the statistics see a
+    skill that every posting asks for next to the rare ones.
+    """
+    jobs = {title: make_job(title, **job) for title in asks}  # type: ignore[arg-type]
+    store(backend, *jobs.values())
+    backend.analyses.save(
+        "analysis-v1:test",
+        [asking(jobs[title], "common", *skills) for title, skills in asks.items()],
+    )
+    backend.refresh_statistics()
+    return jobs
+
+
+class TestSkillCandidates:
+    """The third list: jobs whose stored analysis asks for the person's skills."""
+
+    ASKS: ClassVar[dict[str, tuple[str, ...]]] = {
+        "Both": ("kubernetes", "terraform"),
+        "One": ("kubernetes",),
+        "One of many": ("kubernetes", "cobol", "fortran", "pascal", "ada"),
+        "None": ("cobol",),
+        "Unanalysed": (),
+    }
+
+    def test_jobs_asking_for_more_of_the_persons_skills_rank_first(self, backend):
+        """Two shared skills beat one; one among many asked for comes after one alone."""
+        jobs = analysed(backend, self.ASKS)
+        found = backend.retriever(SPEC).retrieve(
+            text=None,
+            vector=None,
+            filters=JobQuery(),
+            limit=3,
+            skills={"kubernetes", "terraform", "python"},
+        )
+        assert [r.job_id for r in found] == [
+            jobs["Both"].id,
+            jobs["One"].id,
+            jobs["One of many"].id,
+        ]
+        assert [r.skill_rank for r in found] == [1, 2, 3]
+        assert found[0].fused_score == pytest.approx(1 / 61)
+        assert all(r.text_rank is None and r.vector_rank is None for r in found)
+
+    def test_jobs_asking_for_none_of_them_are_only_fillers(self, backend):
+        """A job asking for none of the skills, or never analysed, has no skill rank."""
+        jobs = analysed(backend, self.ASKS)
+        found = backend.retriever(SPEC).retrieve(
+            text=None, vector=None, filters=JobQuery(), limit=5, skills={"kubernetes"}
+        )
+        ranks = {r.job_id: r.skill_rank for r in found}
+        assert ranks[jobs["None"].id] is None
+        assert ranks[jobs["Unanalysed"].id] is None
+        assert {ranks[jobs[t].id] for t in ("Both", "One", "One of many")} == {1, 2, 3}
+
+    def test_filters_apply_to_skill_candidates(self, backend):
+        """Only jobs passing the hard filters are skill candidates."""
+        remote = analysed(backend, {"Remote": ("kubernetes",)}, remote=RemoteMode.REMOTE)
+        analysed(backend, {"Office": ("kubernetes", "terraform")}, remote=RemoteMode.ON_SITE)
+        found = backend.retriever(SPEC).retrieve(
+            text=None,
+            vector=None,
+            filters=JobQuery(remote=RemoteMode.REMOTE),
+            limit=5,
+            skills={"kubernetes", "terraform"},
+        )
+        assert [(r.job_id, r.skill_rank) for r in found] == [(remote["Remote"].id, 1)]
+
+    def test_skills_nobody_asks_for_find_nothing(self, backend):
+        """A person whose skills no posting asks for gets no skill candidates (only fillers)."""
+        analysed(backend, self.ASKS)
+        found = backend.retriever(SPEC).retrieve(
+            text=None, vector=None, filters=JobQuery(), limit=5, skills={"haskell"}
+        )
+        assert all(r.skill_rank is None for r in found)
+
+    def test_skill_candidates_fuse_with_the_other_lists(self, backend):
+        """A job in the vector and skill lists outranks jobs in one; its vector rank is exact."""
+        jobs = seed_corpus(backend, 12, random.Random(13))
+        backend.analyses.save("analysis-v1:test", [asking(jobs[5], "kubernetes")])
+        backend.refresh_statistics()
+        found = backend.retriever(SPEC).retrieve(
+            text=None, vector=QUERY, filters=JobQuery(), limit=12, skills={"kubernetes"}
+        )
+        both = next(r for r in found if r.job_id == jobs[5].id)
+        assert both.skill_rank == 1
+        assert both.vector_rank is not None
+        assert both.fused_score == pytest.approx(1 / 61 + 1 / (60 + both.vector_rank))
+        assert found[0].job_id == jobs[5].id or found[0].vector_rank == 1
 
 
 def test_jobs_are_distinct_ids() -> None:

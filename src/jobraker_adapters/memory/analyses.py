@@ -100,3 +100,12 @@ class InMemoryJobAnalysisRepository:
                 and row.version == version
                 and row.content_hash == job_content_hash(job)
             }
+
+    def asked_skills(self) -> dict[uuid.UUID, frozenset[str]]:
+        """The canonical skill ids each stored analysis asks for, of any version (for retrieval)."""
+        self._forget_deleted()
+        with self.lock:
+            return {
+                job_id: frozenset(s.skill_id for s in row.analysis.skills if s.skill_id)
+                for job_id, row in self.rows.items()
+            }

@@ -2,7 +2,8 @@
 
 ``InMemoryJobEmbeddingRepository`` keeps vectors in a dict next to an ``InMemoryStore`` (whose
 committed jobs it reads); ``InMemoryJobRetriever`` retrieves with an exact cosine scan, so its
-``exact`` flag changes nothing. The contract tests run the same suite against these and against
+``exact`` flag changes nothing, and finds skill candidates in an ``InMemoryJobAnalysisRepository``'s
+analyses with exact skill shares. The contract tests run the same suite against these and against
 the PostgreSQL adapters.
 """
 
@@ -15,6 +16,7 @@ from datetime import UTC, datetime
 
 import attrs
 
+from jobraker_adapters.memory.analyses import InMemoryJobAnalysisRepository
 from jobraker_adapters.memory.uow import InMemoryStore
 from jobraker_core.errors import Conflict, InvalidInput, NotFound
 from jobraker_core.jobs.model import JobPosting, JobQuery
@@ -24,6 +26,7 @@ from jobraker_core.matching.retrieval import (
     JobEmbedding,
     PendingJob,
     RetrievedJob,
+    SkillQuery,
     TextScope,
     VectorHit,
     candidate_depth,
@@ -206,6 +209,8 @@ class InMemoryJobRetriever:
 
     embeddings: InMemoryJobEmbeddingRepository
     spec: EmbeddingSpec
+    analyses: InMemoryJobAnalysisRepository | None = None
+    """Where skill candidates are found; without it ``skills`` finds none."""
     calls: list[dict[str, object]] = attrs.field(factory=list)
     """What each ``retrieve`` was asked (for tests)."""
 
@@ -218,8 +223,9 @@ class InMemoryJobRetriever:
         limit: int,
         exact: bool = False,
         text_scope: TextScope = TextScope.EVERYWHERE,
+        skills: Collection[str] = (),
     ) -> list[RetrievedJob]:
-        """Filter, rank by words and by exact cosine, fuse (see the port)."""
+        """Filter, rank by words, by exact cosine and by skills, fuse (see the port)."""
         check_request(vector=vector, limit=limit, dimensions=self.spec.dimensions)
         self.calls.append(
             {
@@ -229,6 +235,7 @@ class InMemoryJobRetriever:
                 "limit": limit,
                 "exact": exact,
                 "text_scope": text_scope,
+                "skills": skills,
             }
         )
         depth = candidate_depth(limit)
@@ -246,7 +253,30 @@ class InMemoryJobRetriever:
             hits,
             limit=limit,
             fillers=(job.id for job in _newest_first(passing)),
+            skill_ranking=self._skill_candidates(skills, passing)[:depth],
         )
+
+    def _skill_candidates(
+        self, skills: Collection[str], jobs: Sequence[JobPosting]
+    ) -> list[uuid.UUID]:
+        """The passing jobs asking for the person's rarest skills, by ``SkillQuery``'s weight."""
+        if not skills or self.analyses is None:
+            return []
+        asked = self.analyses.asked_skills()
+        counts: dict[str, int] = {}
+        for found in asked.values():
+            for skill in found:
+                counts[skill] = counts.get(skill, 0) + 1
+        total = len(asked)
+        query = SkillQuery.of(
+            skills,
+            {skill: count / total for skill, count in counts.items()},
+            postings=total,
+            unlisted=0.0,
+        )
+        if query is None:
+            return []
+        return query.ranking({job.id: asked[job.id] for job in jobs if job.id in asked})
 
     def _nearest(self, vector: Sequence[float], jobs: Sequence[JobPosting]) -> list[VectorHit]:
         scored: list[tuple[float, uuid.UUID, float]] = []

@@ -23,6 +23,13 @@ it did not return have their stored vectors' exact similarity read by id and are
 (``_with_text_candidates``): the index can miss a job that a query from outside the corpus is
 nearest to, and the full-text list often holds it (ADR 0007).
 
+Skill candidates (a person's canonical skills, for recommendations) are the filtered postings
+whose stored analysis's ``skill_ids`` (migration 0092, GIN-indexed) overlap the person's rarest
+skills, weighed in SQL as ``SkillQuery.weigh`` does. The skills' shares come from the planner's
+statistics on that column (``pg_stats.most_common_elems``; a skill it does not list counts at
+half the least common listed share, as the planner assumes), read once a minute. The skill query
+runs under the same bounded timeout as the full-text one.
+
 Full-text candidates use the ``search`` tsvector (title, company, description) with the query's
 words OR-ed, ranked by ``ts_rank_cd``, or for ``TextScope.TITLES`` the ``title_search`` tsvector
 (migration 0090) ranked by ``ts_rank``, each with its GIN index; fusion and the filling of a
@@ -39,6 +46,7 @@ import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Final
 
+import attrs
 import psycopg
 import structlog
 
@@ -47,7 +55,9 @@ from jobraker_adapters.postgres.errors import translate_errors
 from jobraker_adapters.postgres.jobs import JOB_DATE_ORDER, TEXT_SEARCH_CONFIG, job_filter_sql
 from jobraker_core.errors import ConfigurationError
 from jobraker_core.matching.retrieval import (
+    SKILL_ROW_BUDGET,
     RetrievedJob,
+    SkillQuery,
     TextScope,
     VectorHit,
     candidate_depth,
@@ -59,6 +69,7 @@ from jobraker_core.matching.retrieval import (
 
 if TYPE_CHECKING:
     import uuid
+    from collections.abc import Collection
 
     from jobraker_adapters.postgres.pool import Pool
     from jobraker_core.jobs.model import JobQuery
@@ -103,7 +114,41 @@ and typed searches are selective; this bounds a pathological query (thousands of
 against millions of postings) well inside the connection's ``JOBRAKER_DB_STATEMENT_TIMEOUT_MS``,
 so the request still answers from its vector candidates."""
 TABLE_SIZE_TTL_SECONDS: Final = 60.0
-"""How long the number of stored vectors (``pg_class.reltuples``) is reused before re-reading."""
+"""How long the number of stored vectors (``pg_class.reltuples``) and the skills' shares
+(``pg_stats``) are reused before re-reading."""
+
+_SKILL_STATISTICS: Final = (
+    "SELECT s.most_common_elems::text::text[], s.most_common_elem_freqs,"
+    " greatest(c.reltuples, 0) FROM pg_class c LEFT JOIN pg_stats s"
+    " ON s.schemaname = current_schema() AND s.tablename = 'job_analyses'"
+    " AND s.attname = 'skill_ids' WHERE c.oid = 'job_analyses'::regclass"
+)
+"""The skills the statistics list, their shares, and about how many analyses there are."""
+
+
+@attrs.frozen
+class SkillShares:
+    """What the planner's statistics say about the skills stored analyses ask for."""
+
+    shares: dict[str, float]
+    """The share of analyses asking for each listed (common) skill."""
+    postings: float
+    """About how many analyses are stored."""
+    unlisted: float
+    """The share assumed for a skill not listed: half the least common listed one's."""
+
+    @classmethod
+    def of_row(cls, row: tuple[Any, ...] | None) -> SkillShares:
+        """Read ``_SKILL_STATISTICS``'s row (no statistics yet: nothing listed, shares 0)."""
+        if row is None:
+            return cls({}, 0.0, 0.0)
+        skills, frequencies, postings = row
+        if not skills or not frequencies:
+            return cls({}, float(postings), 0.0)
+        # The frequencies are the listed skills', then the least and most common's and the
+        # share of empty arrays (PostgreSQL's array statistics).
+        shares = dict(zip(skills, map(float, frequencies), strict=False))
+        return cls(shares, float(postings), float(frequencies[len(skills)]) / 2)
 
 
 class PostgresJobRetriever:
@@ -119,13 +164,15 @@ class PostgresJobRetriever:
         fallback_to_exact: bool = True,
         text_timeout_ms: int = DEFAULT_TEXT_TIMEOUT_MS,
         full_scan_mb: float = DEFAULT_FULL_SCAN_MB,
+        skill_budget: int = SKILL_ROW_BUDGET,
     ) -> None:
         """Search vectors of ``spec`` on ``pool``; ``ef_search`` is the HNSW search list size.
 
         ``full_scan_mb``, ``exact_ratio`` and ``fallback_to_exact`` choose the paths (see the
         module doc; 0, 0 and False leave only the approximate path); tests and the benchmarks
         turn them off to measure the approximate path alone.
-        ``text_timeout_ms`` bounds the full-text query (``DEFAULT_TEXT_TIMEOUT_MS``).
+        ``text_timeout_ms`` bounds the full-text and skill queries (``DEFAULT_TEXT_TIMEOUT_MS``);
+        ``skill_budget`` is ``SkillQuery``'s: about how many postings the skill list weighs.
         """
         if not 1 <= ef_search <= 1000:  # noqa: PLR2004 - pgvector's documented range
             raise ConfigurationError(f"hnsw ef_search must be between 1 and 1000, not {ef_search}")
@@ -136,12 +183,14 @@ class PostgresJobRetriever:
                 f"the full-text query timeout must be at least 1 ms, not {text_timeout_ms}"
             )
         self._text_timeout_ms = text_timeout_ms
+        self._skill_budget = skill_budget
         self._pool = pool
         self._column = VectorColumn(spec)
         self._ef_search = ef_search
         self._exact_ratio = exact_ratio
         self._full_scan_bytes = full_scan_mb * 1_000_000
         self._table_size: tuple[float, float] = (0.0, -math.inf)  # (rows, read at)
+        self._skill_shares: tuple[SkillShares, float] = (SkillShares({}, 0.0, 0.0), -math.inf)
         self._fallback = fallback_to_exact
 
     @property
@@ -158,8 +207,9 @@ class PostgresJobRetriever:
         limit: int,
         exact: bool = False,
         text_scope: TextScope = TextScope.EVERYWHERE,
+        skills: Collection[str] = (),
     ) -> list[RetrievedJob]:
-        """Filter, retrieve full-text and vector candidates, fuse them (see the port)."""
+        """Filter, retrieve full-text, vector and skill candidates, fuse them (see the port)."""
         check_request(vector=vector, limit=limit, dimensions=self.spec.dimensions)
         depth = candidate_depth(limit)
         terms = query_terms(text)
@@ -168,12 +218,15 @@ class PostgresJobRetriever:
             text_ids = (
                 self._text_candidates(conn, terms, filters, depth, text_scope) if terms else []
             )
+            skill_ids = self._skill_candidates(conn, skills, filters, depth) if skills else []
             hits = (
-                self._nearest(conn, vector, filters, depth, exact=exact, also=text_ids)
+                self._nearest(
+                    conn, vector, filters, depth, exact=exact, also=[*text_ids, *skill_ids]
+                )
                 if vector is not None
                 else []
             )
-            results = fuse(text_ids, hits, limit=limit)
+            results = fuse(text_ids, hits, limit=limit, skill_ranking=skill_ids)
             if len(results) < limit:
                 results = fill(
                     results,
@@ -215,6 +268,24 @@ class PostgresJobRetriever:
             f" WHERE ({where}) AND j.{column} @@ rq"
             f" ORDER BY {rank}(j.{column}, rq) DESC, j.id LIMIT %(r_depth)s"
         )
+        return self._bounded(
+            conn,
+            query,
+            {**params, "r_terms": words, "r_depth": depth},
+            "full_text_candidates_timed_out",
+            scope=scope.value,
+            terms=len(terms),
+        )
+
+    def _bounded(
+        self,
+        conn: Connection,
+        query: str,
+        params: dict[str, Any],
+        event: str,
+        **context: object,
+    ) -> list[uuid.UUID]:
+        """The ids ``query`` returns, or none (logged as ``event``) past ``text_timeout_ms``."""
         try:
             # A savepoint: a cancelled query rolls back to it and the transaction goes on. The
             # timeout is SET LOCAL (it would outlive the savepoint), so it is put back after.
@@ -224,20 +295,64 @@ class PostgresJobRetriever:
                     " set_config('statement_timeout', %s, true)",
                     (str(self._text_timeout_ms),),
                 ).fetchone()
-                rows = conn.execute(
-                    query, {**params, "r_terms": words, "r_depth": depth}
-                ).fetchall()
+                rows = conn.execute(query, params).fetchall()
                 if row is not None:
                     conn.execute("SELECT set_config('statement_timeout', %s, true)", (row[0],))
         except psycopg.errors.QueryCanceled:
-            _log.warning(
-                "full_text_candidates_timed_out",
-                scope=scope.value,
-                terms=len(terms),
-                timeout_ms=self._text_timeout_ms,
-            )
+            _log.warning(event, timeout_ms=self._text_timeout_ms, **context)
             return []
         return [row[0] for row in rows]
+
+    # ------------------------------------------------------------------------- skills
+
+    def _skill_candidates(
+        self, conn: Connection, skills: Collection[str], filters: JobQuery, depth: int
+    ) -> list[uuid.UUID]:
+        """The filtered postings asking for the person's rarest skills, heaviest first."""
+        shares = self.skill_shares(conn)
+        query = SkillQuery.of(
+            skills,
+            shares.shares,
+            postings=shares.postings,
+            unlisted=shares.unlisted,
+            budget=self._skill_budget,
+        )
+        if query is None:
+            return []
+        source, where, params = job_filter_sql(filters)
+        sql = (
+            f"SELECT j.id FROM {source}, job_analyses a"
+            f" WHERE a.job_id = j.id AND ({where}) AND a.skill_ids && %(r_rarest)s::text[]"
+            " ORDER BY (SELECT coalesce(sum((%(r_weights)s::float8[])"
+            "[array_position(%(r_skills)s::text[], asked)]), 0)"
+            " FROM unnest(a.skill_ids) AS asked WHERE asked = ANY(%(r_skills)s::text[]))"
+            " / sqrt(greatest(cardinality(a.skill_ids), 1)) DESC, j.id LIMIT %(r_depth)s"
+        )
+        return self._bounded(
+            conn,
+            sql,
+            {
+                **params,
+                "r_rarest": list(query.rarest),
+                "r_skills": [skill for skill, _ in query.weights],
+                "r_weights": [weight for _, weight in query.weights],
+                "r_depth": depth,
+            },
+            "skill_candidates_timed_out",
+            skills=len(query.weights),
+        )
+
+    def skill_shares(self, conn: Connection) -> SkillShares:
+        """The skills' shares by the planner's statistics (``SkillShares``), a minute old at most.
+
+        Cached like ``stored_rows``: statistics change only when the table is analysed.
+        """
+        shares, read_at = self._skill_shares
+        now = time.monotonic()
+        if now - read_at > TABLE_SIZE_TTL_SECONDS:
+            shares = SkillShares.of_row(conn.execute(_SKILL_STATISTICS).fetchone())
+            self._skill_shares = (shares, now)
+        return shares
 
     # ------------------------------------------------------------------------- vectors
 
@@ -253,7 +368,7 @@ class PostgresJobRetriever:
     ) -> list[VectorHit]:
         """The ``k`` nearest by the path the module doc chooses.
 
-        On the approximate path the jobs of ``also`` (full-text candidates, already filtered)
+        On the approximate path the jobs of ``also`` (full-text and skill candidates, filtered)
         are merged in by their own vectors (``_with_text_candidates``); an exact path needs no
         merge: it has already ranked every filtered vector.
         """
@@ -288,12 +403,12 @@ class PostgresJobRetriever:
         text_ids: Sequence[uuid.UUID],
         k: int,
     ) -> list[VectorHit]:
-        """The vector list, with the full-text candidates' own similarities merged in.
+        """The vector list, with the full-text and skill candidates' own similarities merged in.
 
         The index can miss a job a query from outside the corpus (a résumé) is nearest to, while
-        the full-text list, already filtered, often holds it (ADR 0007). Their stored vectors are
-        read by id and ranked by exact cosine with the index's hits, keeping ``k``: each
-        job's similarity is exact either way, so the list only gets nearer to the exact one.
+        the full-text and skill lists, already filtered, often hold it (ADR 0007). Their stored
+        vectors are read by id and ranked by exact cosine with the index's hits, keeping ``k``:
+        each job's similarity is exact either way, so the list only gets nearer to the exact one.
         """
         known = {hit.job_id for hit in hits}
         missing = [job_id for job_id in text_ids if job_id not in known]

@@ -5,15 +5,18 @@ Retrieval runs in three steps, the same in every adapter:
 1. **Hard filters first.** Only jobs that pass ``filters`` (``JobQuery.matches``: location,
    remote mode, salary, employment type, company, category, date, and its ``text`` words, which
    must *all* appear) are ever candidates. ``filters.sort`` is ignored.
-2. **Two candidate lists.** Full-text candidates: the filtered jobs matching *any* word of the
-   free-text ``text`` (PostgreSQL stems the words and ignores English stop words; the fake
-   matches folded words as they are), best text relevance first; ``text_scope`` says where the
-   words are looked for: everywhere (title, company, description: a typed search) or in the
+2. **Up to three candidate lists.** Full-text candidates: the filtered jobs matching *any* word
+   of the free-text ``text`` (PostgreSQL stems the words and ignores English stop words; the
+   fake matches folded words as they are), best text relevance first; ``text_scope`` says where
+   the words are looked for: everywhere (title, company, description: a typed search) or in the
    titles only (recommendations, whose query is a whole profile's titles and skills: its common
    words match most descriptions, so ranking them all costs seconds at scale while the vector
-   list already covers the descriptions' words). Vector candidates: the
-   filtered jobs that have a vector of the retriever's embedding model, most cosine-similar to
-   ``vector`` first. Each list is cut at ``candidate_depth(limit)``; ties go to the smaller id.
+   list already covers the descriptions' words). Vector candidates: the filtered jobs that have
+   a vector of the retriever's embedding model, most cosine-similar to
+   ``vector`` first. Skill candidates (recommendations): the filtered jobs whose stored analysis
+   asks for one of the person's rarest canonical skills (``SkillQuery``), ranked by the weight of
+   the person's skills they ask for. Each list is cut at ``candidate_depth(limit)``; ties go to
+   the smaller id.
 3. **Fusion.** The lists are fused by reciprocal-rank fusion (``reciprocal_rank_fusion``, k = 60)
    and ordered by fused score, ties by job id. When fewer than ``limit`` jobs were retrieved but
    more pass the filters, the rest are filled with the other filtered jobs, newest first (the
@@ -27,6 +30,7 @@ evaluation. Everything here is pure; the adapters do the I/O.
 from __future__ import annotations
 
 import enum
+import math
 import uuid
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Final, Protocol
@@ -65,6 +69,86 @@ class TextScope(enum.Enum):
     """Job titles only: a profile's words (recommendations)."""
 
 
+SKILL_ROW_BUDGET: Final = 3000
+"""About how many postings the skill list may weigh: the rarest of the person's skills are looked
+for until the postings asking for them add up to this many (by the storage's statistics). Each
+posting costs about 2.4 µs to weigh in PostgreSQL (measured on two cores), so the list costs a
+few milliseconds at any catalogue size; and the rarest skills are the ones that single a person's
+jobs out."""
+
+MAX_PROFILE_SKILLS: Final = 64
+"""Skills of the person beyond this many (rarest first) are ignored by the skill list."""
+
+
+@attrs.frozen
+class SkillQuery:
+    """What the skill candidate list looks for, and how it weighs a posting.
+
+    A posting is a candidate when its analysis asks for one of ``rarest``; it weighs the sum of
+    ``weights`` over the person's skills it asks for, divided by the square root of how many
+    canonical skills it asks for in all (``weigh``): a posting that asks mostly for what the
+    person has beats one that also asks for twenty other things. A skill's weight is its inverse
+    document frequency, ``log(1 + 1 / share)``, ``share`` being the share of analysed postings
+    that ask for it, so a rare skill the person shares with a posting says more than a common one.
+    """
+
+    weights: tuple[tuple[str, float], ...]
+    """Every skill of the person (at most ``MAX_PROFILE_SKILLS``) and its weight, rarest first."""
+    rarest: tuple[str, ...]
+    """The skills whose postings are candidates: the rarest, within ``SKILL_ROW_BUDGET``."""
+
+    @classmethod
+    def of(
+        cls,
+        skills: Collection[str],
+        shares: Mapping[str, float],
+        *,
+        postings: float,
+        unlisted: float,
+        budget: int = SKILL_ROW_BUDGET,
+    ) -> SkillQuery | None:
+        """The query for a person's canonical ``skills``; None when there are none.
+
+        ``shares`` gives, for the skills the storage keeps statistics on, the share of the
+        ``postings`` analysed postings that ask for each; a skill it does not list is taken to be
+        asked for by ``unlisted`` of them (statistics list the common ones). The rarest skill
+        is always looked for; the next ones while the postings asking for them stay within
+        ``budget``.
+        """
+        floor = 1.0 / max(postings, 1.0)
+        share = {skill: max(shares.get(skill, unlisted), floor) for skill in set(skills)}
+        ordered = sorted(share, key=lambda skill: (share[skill], skill))[:MAX_PROFILE_SKILLS]
+        if not ordered:
+            return None
+        rarest: list[str] = []
+        expected = 0.0
+        for skill in ordered:
+            expected += share[skill] * postings
+            if rarest and expected > budget:
+                break
+            rarest.append(skill)
+        weights = tuple((skill, math.log1p(1.0 / share[skill])) for skill in ordered)
+        return cls(weights, tuple(rarest))
+
+    def weigh(self, asked: Collection[str]) -> float:
+        """How much a posting asking for the canonical skills ``asked`` weighs (0 for none)."""
+        if not asked:
+            return 0.0
+        return sum(weight for skill, weight in self.weights if skill in asked) / math.sqrt(
+            len(asked)
+        )
+
+    def ranking(self, asked_by_job: Mapping[uuid.UUID, Collection[str]]) -> list[uuid.UUID]:
+        """The jobs asking for one of ``rarest``, heaviest first, ties by id (the fakes' list)."""
+        rarest = set(self.rarest)
+        weighed = [
+            (self.weigh(asked), job_id)
+            for job_id, asked in asked_by_job.items()
+            if rarest.intersection(asked)
+        ]
+        return [job_id for _, job_id in sorted(weighed, key=lambda item: (-item[0], item[1]))]
+
+
 def candidate_depth(limit: int) -> int:
     """How many candidates each list (full-text, vector) holds for a retrieval of ``limit``."""
     return max(limit, MIN_CANDIDATE_DEPTH)
@@ -100,6 +184,8 @@ class RetrievedJob:
     """Cosine similarity of the job's vector to the query vector, in [-1, 1]."""
     fused_score: float
     """The reciprocal-rank fusion score: the sum of 1 / (k + rank) over the lists."""
+    skill_rank: int | None = None
+    """1-based rank among the skill candidates; None when not among them."""
 
 
 @attrs.frozen
@@ -140,19 +226,20 @@ def fuse(
     limit: int,
     fillers: Iterable[uuid.UUID] = (),
     k: int = RRF_K,
+    skill_ranking: Sequence[uuid.UUID] = (),
 ) -> list[RetrievedJob]:
-    """Fuse the two candidate lists into at most ``limit`` results (step 3 of the module doc).
+    """Fuse the candidate lists into at most ``limit`` results (step 3 of the module doc).
 
-    ``text_ranking`` and ``vector_hits`` are best first. ``fillers`` are the other filtered jobs
-    in the order they should fill a short result; ids already retrieved are skipped.
+    ``text_ranking``, ``vector_hits`` and ``skill_ranking`` are best first. ``fillers`` are the
+    other filtered jobs in the order they should fill a short result; ids already retrieved are
+    skipped.
     """
-    text_ranks: dict[uuid.UUID, int] = {}
-    for rank, job_id in enumerate(text_ranking, start=1):
-        text_ranks.setdefault(job_id, rank)
+    text_ranks = _first_ranks(text_ranking)
+    skill_ranks = _first_ranks(skill_ranking)
     vector_ranks: dict[uuid.UUID, tuple[int, float]] = {}
     for rank, hit in enumerate(vector_hits, start=1):
         vector_ranks.setdefault(hit.job_id, (rank, hit.similarity))
-    fused = reciprocal_rank_fusion([list(text_ranks), list(vector_ranks)], k=k)
+    fused = reciprocal_rank_fusion([list(text_ranks), list(vector_ranks), list(skill_ranks)], k=k)
     results: list[RetrievedJob] = []
     for job_id, score in fused[:limit]:
         vector = vector_ranks.get(job_id)
@@ -163,9 +250,18 @@ def fuse(
                 vector_rank=vector[0] if vector else None,
                 vector_similarity=vector[1] if vector else None,
                 fused_score=score,
+                skill_rank=skill_ranks.get(job_id),
             )
         )
     return fill(results, fillers, limit=limit)
+
+
+def _first_ranks(ranking: Sequence[uuid.UUID]) -> dict[uuid.UUID, int]:
+    """Each id's 1-based rank in ``ranking`` (its first, if repeated), in ranking order."""
+    ranks: dict[uuid.UUID, int] = {}
+    for rank, job_id in enumerate(ranking, start=1):
+        ranks.setdefault(job_id, rank)
+    return ranks
 
 
 def fill(
@@ -192,7 +288,7 @@ def fill(
 
 
 class JobRetriever(Protocol):
-    """Finds the candidate jobs for a query: hard filters, then full-text and vector search fused.
+    """Finds the candidate jobs for a query: hard filters, then full-text, vector and skill lists.
 
     ``retrieve`` follows the module docstring: only jobs passing ``filters`` (``JobQuery``
     semantics, its sort ignored) are returned; full-text candidates for ``text`` and vector
@@ -201,8 +297,12 @@ class JobRetriever(Protocol):
     list. ``exact=True`` forces an exact vector scan instead of the approximate index (for
     evaluation; slower). It never returns fewer than ``limit`` rows when at least ``limit`` jobs
     pass the filters (short lists are filled with the other filtered jobs, newest first, unranked).
-    With neither ``text`` nor ``vector`` it returns the filtered jobs newest first.
-    ``text_scope`` says where ``text``'s words are looked for (``TextScope``).
+    With neither ``text``, ``vector`` nor ``skills`` it returns the filtered jobs newest first.
+    ``text_scope`` says where ``text``'s words are looked for (``TextScope``). ``skills`` are the
+    person's canonical skill ids: the filtered jobs whose stored analysis (of any analyser
+    version: a candidate list, not a score) asks for the rarest of them make a third list, weighed
+    by ``SkillQuery`` with the share of stored analyses asking for each skill. On an approximate
+    vector path the text and skill candidates' own similarities are merged into the vector list.
 
     Raises ``InvalidInput`` for a ``limit`` outside 1..``MAX_RETRIEVAL_LIMIT`` or a ``vector``
     whose length is not the model's dimension, and ``UpstreamUnavailable`` when storage is down.
@@ -217,6 +317,7 @@ class JobRetriever(Protocol):
         limit: int,
         exact: bool = False,
         text_scope: TextScope = TextScope.EVERYWHERE,
+        skills: Collection[str] = (),
     ) -> list[RetrievedJob]:
         """Return at most ``limit`` candidates, best fused score first."""
         ...

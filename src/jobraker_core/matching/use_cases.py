@@ -411,6 +411,13 @@ class MatchEngine:
             parts.extend(skill.name for skill in seeker.candidate.skills)
         return " ".join(parts)
 
+    @staticmethod
+    def skill_ids(seeker: Seeker) -> frozenset[str]:
+        """The person's canonical skills, which retrieval looks for in stored job analyses."""
+        if seeker.candidate is None:
+            return frozenset()
+        return frozenset(s.skill_id for s in seeker.candidate.skills if s.skill_id)
+
     def profile_vector(self, seeker: Seeker) -> tuple[float, ...] | None:
         """The vector of the person's profile text (None when there is no text)."""
         parts = list(seeker.preferences.titles)
@@ -459,6 +466,7 @@ class MatchEngine:
             filters=filters,
             limit=pool,
             text_scope=TextScope.TITLES,
+            skills=self.skill_ids(seeker),
         )
         # One read for the whole pool; a job deleted since retrieval is left out.
         jobs = uow.jobs.get_many([item.job_id for item in retrieved])

@@ -190,6 +190,31 @@ def test_recommendations_look_for_the_profiles_words_in_job_titles(container):
     assert "Python" in str(call["text"])
 
 
+def test_recommendations_look_for_the_profiles_skills_in_stored_analyses(container):
+    """Retrieval gets the profile's canonical skills; jobs asking for them are skill candidates."""
+    uploaded = upload(container)
+    container.analyse_jobs()()
+    retriever = container.job_retriever()
+    retriever.calls.clear()
+    recommend(container)
+    (call,) = retriever.calls
+    skill_ids = {s.skill_id for s in uploaded.profile.skills if s.skill_id}
+    assert skill_ids
+    assert call["skills"] == skill_ids
+    found = retriever.retrieve(
+        text=None, vector=None, filters=JobQuery(), limit=5, skills=call["skills"]
+    )
+    titles = {(r.skill_rank is not None, m.title) for r in found for m in [job_of(container, r)]}
+    assert (True, "Senior Python Developer") in titles
+    assert (False, "Staff Nurse") in titles
+
+
+def job_of(container, retrieved):
+    """The stored job of a retrieval result."""
+    with container.uow()() as uow:
+        return uow.jobs.get(retrieved.job_id)
+
+
 def test_min_score_and_filters_narrow_the_list(container):
     """A minimum score and the job filters both apply."""
     upload(container)

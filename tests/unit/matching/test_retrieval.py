@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import uuid
 
 import pytest
@@ -10,9 +11,11 @@ from hypothesis import strategies as st
 
 from jobraker_core.errors import InvalidInput
 from jobraker_core.matching.retrieval import (
+    MAX_PROFILE_SKILLS,
     MAX_RETRIEVAL_LIMIT,
     RRF_K,
     RetrievedJob,
+    SkillQuery,
     VectorHit,
     candidate_depth,
     check_request,
@@ -138,3 +141,91 @@ def test_job_text_joins_title_company_and_description():
     """A job's embedding text is its title, company and description, one per line."""
     assert job_embedding_text("Nurse", None, "Wards.") == "Nurse\nWards."
     assert job_embedding_text("Nurse", "NHS", "Wards.") == "Nurse\nNHS\nWards."
+
+
+# ----------------------------------------------------------------------------- skill query
+
+SHARES = {"excel": 0.30, "python": 0.10, "kubernetes": 0.02, "terraform": 0.01}
+
+
+def test_the_rarest_skills_are_looked_for_within_the_budget():
+    """Rarest first, while the postings asking for them stay within the budget."""
+    query = SkillQuery.of(SHARES, SHARES, postings=100_000, unlisted=0.0, budget=5000)
+    assert query is not None
+    # terraform 1,000 postings + kubernetes 2,000 = 3,000; python would make 13,000.
+    assert query.rarest == ("terraform", "kubernetes")
+    assert [skill for skill, _ in query.weights] == ["terraform", "kubernetes", "python", "excel"]
+
+
+def test_the_rarest_skill_is_looked_for_even_past_the_budget():
+    """A person with only common skills still gets their rarest one looked for."""
+    query = SkillQuery.of({"excel", "python"}, SHARES, postings=100_000, unlisted=0.0, budget=10)
+    assert query is not None
+    assert query.rarest == ("python",)
+
+
+def test_weights_are_inverse_document_frequencies():
+    """A skill weighs log(1 + 1 / share); an unlisted skill takes the unlisted share."""
+    query = SkillQuery.of({"python", "haskell"}, SHARES, postings=1000, unlisted=0.004)
+    assert query is not None
+    assert dict(query.weights) == {
+        "haskell": pytest.approx(math.log1p(1 / 0.004)),
+        "python": pytest.approx(math.log1p(1 / 0.10)),
+    }
+    assert query.rarest[0] == "haskell"
+
+
+def test_a_share_is_never_below_one_posting():
+    """Without statistics (share 0) a skill counts as asked for by one posting of all."""
+    query = SkillQuery.of({"haskell"}, {}, postings=0, unlisted=0.0)
+    assert query is not None
+    assert dict(query.weights) == {"haskell": pytest.approx(math.log(2))}
+
+
+def test_no_skills_make_no_query():
+    """A person without canonical skills has no skill list."""
+    assert SkillQuery.of(set(), SHARES, postings=10, unlisted=0.0) is None
+
+
+def test_at_most_so_many_skills_are_weighed():
+    """Beyond ``MAX_PROFILE_SKILLS`` (rarest first) skills are ignored."""
+    skills = {f"skill-{n:03d}": (n + 1) / 1000 for n in range(MAX_PROFILE_SKILLS + 5)}
+    query = SkillQuery.of(skills, skills, postings=1000, unlisted=0.0)
+    assert query is not None
+    assert len(query.weights) == MAX_PROFILE_SKILLS
+    assert query.weights[-1][0] == f"skill-{MAX_PROFILE_SKILLS - 1:03d}"
+
+
+def test_a_posting_weighs_its_shared_skills_over_the_root_of_what_it_asks():
+    """Shared weights summed, divided by the square root of the skills it asks for."""
+    query = SkillQuery.of({"python", "kubernetes"}, SHARES, postings=1000, unlisted=0.0)
+    assert query is not None
+    weights = dict(query.weights)
+    asked = {"python", "kubernetes", "excel", "go"}
+    assert query.weigh(asked) == pytest.approx((weights["python"] + weights["kubernetes"]) / 2)
+    assert query.weigh(set()) == 0.0
+    assert query.weigh({"excel"}) == 0.0
+
+
+def test_the_ranking_holds_jobs_asking_for_a_rarest_skill_heaviest_first():
+    """Jobs asking for none of ``rarest`` are left out; ties go to the smaller id."""
+    query = SkillQuery.of(
+        {"python", "kubernetes"}, SHARES, postings=100_000, unlisted=0.0, budget=1000
+    )
+    assert query is not None
+    assert query.rarest == ("kubernetes",)
+    asked = {
+        IDS[0]: {"python"},  # shares a skill, but not a rarest one
+        IDS[1]: {"kubernetes", "excel"},
+        IDS[2]: {"kubernetes", "python"},
+        IDS[3]: {"kubernetes", "excel"},
+    }
+    assert query.ranking(asked) == [IDS[2], IDS[1], IDS[3]]
+
+
+def test_fusion_counts_the_skill_list():
+    """A job in the text and skill lists scores both ranks and reports its skill rank."""
+    found = fuse([IDS[0]], [], limit=3, skill_ranking=[IDS[1], IDS[0]])
+    assert found[0] == RetrievedJob(IDS[0], 1, None, None, pytest.approx(1 / 61 + 1 / 62), 2)
+    assert found[1].skill_rank == 1
+    assert found[1].text_rank is None
