@@ -210,6 +210,7 @@ from jobraker_core.market.use_cases import AnalyseMarket, MarketTrends, SalaryIn
 from jobraker_core.matching.analysis import JobAnalyser
 from jobraker_core.matching.analysis_store import AnalyseJobs
 from jobraker_core.matching.embedding import EmbeddingSpec
+from jobraker_core.matching.ranked_pools import RankedPools
 from jobraker_core.matching.resume import ResumeParser
 from jobraker_core.matching.search import SearchJobsByMeaning
 from jobraker_core.matching.use_cases import (
@@ -367,7 +368,12 @@ class Container(containers.DeclarativeContainer):
     replace_candidate_profile = providers.Factory(
         ReplaceCandidateProfile, uow=uow, analyser=job_analyser, clock=clock
     )
-    recommend_jobs = providers.Factory(Recommend, uow=uow, engine=match_engine)
+    ranked_pools = providers.Singleton(
+        RankedPools,
+        clock=clock,
+        ttl=providers.Factory(timedelta, seconds=settings.provided.recommendation_cache_seconds),
+    )
+    recommend_jobs = providers.Factory(Recommend, uow=uow, engine=match_engine, pools=ranked_pools)
     explain_match = providers.Factory(ExplainMatch, uow=uow, engine=match_engine)
     give_feedback = providers.Factory(GiveFeedback, uow=uow, analyser=job_analyser, clock=clock)
     withdraw_feedback = providers.Factory(WithdrawFeedback, uow=uow)

@@ -310,6 +310,14 @@ def _positive(env: Mapping[str, str], name: str, default: int) -> int:
     return value
 
 
+def _seconds(env: Mapping[str, str], name: str, default: int) -> int:
+    """A lifetime in seconds: 0 (off) up to an hour."""
+    value = _int(env, name, default)
+    if not 0 <= value <= 3600:  # noqa: PLR2004 - an hour
+        raise ConfigurationError(f"{name} must be between 0 and 3600 seconds, not {value}")
+    return value
+
+
 def _boards(env: Mapping[str, str], name: str) -> tuple[tuple[str, str | None], ...]:
     """Comma-separated job boards, each ``short-name`` or ``short-name=Employer Name``."""
     boards: list[tuple[str, str | None]] = []
@@ -395,6 +403,9 @@ class Settings:
     hnsw_ef_search: int = 200  # recall@10 >= 0.95 measured: docs/benchmarks-vectors.md
     # Exact vector scans while the stored vectors take at most this many MB (postgres.retrieval).
     vector_full_scan_mb: int = 320
+    # How long a person's ranked recommendations are reused (jobraker_core.matching.ranked_pools);
+    # 0 ranks afresh on every request.
+    recommendation_cache_seconds: int = 60
     # Secrets at rest (jobraker_adapters.security.secretbox): (key id, base64 key) pairs; empty
     # means "the keyring file made once in <data_dir>/secrets/secret-keys.json".
     secret_keys: tuple[tuple[str, str], ...] = attrs.field(default=(), repr=False)
@@ -535,6 +546,7 @@ class Settings:
             embedding_dimensions=_optional_int(env, "JOBRAKER_EMBEDDING_DIMENSIONS"),
             hnsw_ef_search=_int(env, "JOBRAKER_HNSW_EF_SEARCH", 200),
             vector_full_scan_mb=_int(env, "JOBRAKER_VECTOR_FULL_SCAN_MB", 320),
+            recommendation_cache_seconds=_seconds(env, "JOBRAKER_RECOMMENDATION_CACHE_SECONDS", 60),
             secret_keys=_parse_secret_keys(env.get("JOBRAKER_SECRET_KEYS")),
             secret_key_id=env.get("JOBRAKER_SECRET_KEY_ID") or None,
             oidc_providers=_parse_oidc_providers(env.get("JOBRAKER_OIDC_PROVIDERS")),

@@ -451,7 +451,10 @@ def insight_to_wire(insight: CareerInsight) -> CareerInsightOut:
     "its score and the score's parts, the skills matched and missing (with evidence from the "
     "job and the profile) and the experience asked for. Hard constraints (preferences, "
     "dismissed jobs) leave jobs out; near-duplicates are moved down. Takes the filters of "
-    "`GET /api/v1/jobs/` and `min_score`. 409 when there is nothing to match yet.",
+    "`GET /api/v1/jobs/` and `min_score`. 409 when there is nothing to match yet. A ranking "
+    "is kept for a minute (`JOBRAKER_RECOMMENDATION_CACHE_SECONDS`), so further pages are "
+    "quick and consistent: a change to the profile, preferences or feedback ranks afresh at "
+    "once, and newly ingested jobs appear within that minute.",
     responses=problem_responses(400, 401, 409, 503),
 )
 def recommendations(  # noqa: PLR0917 - one query parameter per documented filter

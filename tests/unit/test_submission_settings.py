@@ -97,3 +97,16 @@ def test_the_vector_full_scan_size_is_read_and_checked():
     assert chosen.vector_full_scan_mb == 0
     with pytest.raises(ConfigurationError, match="JOBRAKER_VECTOR_FULL_SCAN_MB"):
         Settings.from_env({"JOBRAKER_VECTOR_FULL_SCAN_MB": "lots"}, data_dir=DATA)
+
+
+def test_the_recommendation_cache_lifetime_is_read_and_checked():
+    """``JOBRAKER_RECOMMENDATION_CACHE_SECONDS``: 60 by default, 0 to 3600, whole seconds."""
+    assert Settings.from_env({}, data_dir=DATA).recommendation_cache_seconds == 60
+    off = Settings.from_env({"JOBRAKER_RECOMMENDATION_CACHE_SECONDS": "0"}, data_dir=DATA)
+    assert off.recommendation_cache_seconds == 0
+    for bad in ("-1", "3601", "soon"):
+        with pytest.raises(ConfigurationError, match="JOBRAKER_RECOMMENDATION_CACHE_SECONDS"):
+            Settings.from_env({"JOBRAKER_RECOMMENDATION_CACHE_SECONDS": bad}, data_dir=DATA)
+    container = build_memory_container(off)
+    assert not container.ranked_pools().enabled
+    assert build_memory_container(Settings(data_dir=DATA)).ranked_pools().enabled

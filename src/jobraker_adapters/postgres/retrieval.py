@@ -320,13 +320,19 @@ class PostgresJobRetriever:
         if query is None:
             return []
         source, where, params = job_filter_sql(filters)
+        # Unfiltered, the analyses alone answer (a deleted posting takes its analysis with it);
+        # joining every candidate to its job costs an index probe each.
+        scope = (
+            "FROM job_analyses a WHERE"
+            if where == "TRUE"
+            else f"FROM {source}, job_analyses a WHERE a.job_id = j.id AND ({where}) AND"
+        )
         sql = (
-            f"SELECT j.id FROM {source}, job_analyses a"
-            f" WHERE a.job_id = j.id AND ({where}) AND a.skill_ids && %(r_rarest)s::text[]"
+            f"SELECT a.job_id {scope} a.skill_ids && %(r_rarest)s::text[]"
             " ORDER BY (SELECT coalesce(sum((%(r_weights)s::float8[])"
             "[array_position(%(r_skills)s::text[], asked)]), 0)"
             " FROM unnest(a.skill_ids) AS asked WHERE asked = ANY(%(r_skills)s::text[]))"
-            " / sqrt(greatest(cardinality(a.skill_ids), 1)) DESC, j.id LIMIT %(r_depth)s"
+            " / sqrt(greatest(cardinality(a.skill_ids), 1)) DESC, a.job_id LIMIT %(r_depth)s"
         )
         return self._bounded(
             conn,

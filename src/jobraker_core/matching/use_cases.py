@@ -40,6 +40,7 @@ from jobraker_core.matching.candidate import (
 from jobraker_core.matching.embedding import EmbeddingSpec, content_hash
 from jobraker_core.matching.feedback import DismissReason, Feedback, FeedbackKind, JobTraits
 from jobraker_core.matching.insight import BEST_MATCHES, CareerInsight, career_insight
+from jobraker_core.matching.ranked_pools import RankedEntry, RankedPools
 from jobraker_core.matching.resume import MAX_RESUME_BYTES, Resume, ResumeParser
 from jobraker_core.matching.retrieval import TextScope, job_content_hash
 from jobraker_core.matching.saved_searches import (
@@ -508,31 +509,65 @@ class Recommend:
     policy hides are left out and the ones it demotes come after the rest. The ranking covers
     the ``RETRIEVAL_POOL`` jobs retrieval finds first, so ``total`` is at most that many.
     ``Conflict`` when there is nothing to match the person by.
+
+    With ``pools`` the ranking is kept for a while (``RankedPools``): the same person asking
+    again for the same filters and minimum, with the same profile, preferences and feedback,
+    gets the kept order, and only the page's postings are read and scored again. Moderation is
+    applied afresh, and a page posting that is gone or now excluded is left out, so a kept
+    order never shows what a fresh one would not.
     """
 
-    def __init__(self, uow: UnitOfWorkFactory, engine: MatchEngine) -> None:
+    def __init__(
+        self, uow: UnitOfWorkFactory, engine: MatchEngine, *, pools: RankedPools | None = None
+    ) -> None:
         self._uow = uow
         self._engine = engine
+        self._pools = pools
 
     def __call__(self, query: RecommendQuery) -> Page[Match]:
         """Return the page asked for."""
+        filters = attrs.evolve(query.filters, sort=JobSort.RELEVANCE)
+        minimum = query.min_score if query.min_score is not None else 0.0
+        page = query.page
         with self._uow() as uow:
             seeker = self._engine.seeker(uow, query.user_id)
             self._engine.require_something(seeker)
-            found = self._engine.matches(
-                uow, seeker, attrs.evolve(query.filters, sort=JobSort.RELEVANCE)
-            )
+            kept = self._pools.get(query.user_id, seeker, filters, minimum) if self._pools else None
+            if kept is not None:
+                return self._from_kept(uow, seeker, kept, page)
+            found = self._engine.matches(uow, seeker, filters)
+            ranked = rank(m for m in found if not m.excluded and m.score >= minimum)
+            if self._pools is not None:
+                self._pools.put(query.user_id, seeker, filters, minimum, ranked)
             # moderation: flagged jobs are hidden or moved down (jobraker_core.moderation)
-            standing = visibility_of(uow.moderation, [m.job.id for m in found], DEFAULT_POLICY)
-        minimum = query.min_score if query.min_score is not None else 0.0
-        kept = rank(m for m in found if not m.excluded and m.score >= minimum)
-        kept = apply_policy(kept, standing, key=lambda m: m.job.id)
-        page = query.page
+            standing = visibility_of(uow.moderation, [m.job.id for m in ranked], DEFAULT_POLICY)
+        shown = apply_policy(ranked, standing, key=lambda m: m.job.id)
         return Page(
-            items=tuple(kept[page.offset : page.offset + page.per_page]),
-            total=len(kept),
+            items=tuple(shown[page.offset : page.offset + page.per_page]),
+            total=len(shown),
             request=page,
         )
+
+    def _from_kept(
+        self,
+        uow: UnitOfWork,
+        seeker: Seeker,
+        kept: Sequence[RankedEntry],
+        page: PageRequest,
+    ) -> Page[Match]:
+        """The page of a kept ranking: moderation afresh, the page's postings scored again."""
+        standing = visibility_of(uow.moderation, [e.job_id for e in kept], DEFAULT_POLICY)
+        shown = apply_policy(kept, standing, key=lambda e: e.job_id)
+        entries = shown[page.offset : page.offset + page.per_page]
+        jobs = uow.jobs.get_many([e.job_id for e in entries])
+        vector = self._engine.profile_vector(seeker)
+        scored = {m.job.id: m for m in self._engine.score(seeker, vector, jobs)}
+        items = tuple(
+            attrs.evolve(match, duplicate_of=entry.duplicate_of)
+            for entry in entries
+            if (match := scored.get(entry.job_id)) is not None and not match.excluded
+        )
+        return Page(items=items, total=len(shown), request=page)
 
 
 class ExplainMatch:
