@@ -177,3 +177,40 @@ def test_yoyo_url_keeps_every_connection_parameter(
     assert parsed.database == database
     assert parsed.args == args
     assert (parsed.hostname, parsed.port, parsed.username, parsed.password) == (None,) * 4
+
+
+@pytest.mark.integration
+def test_the_skill_column_is_filled_for_analyses_stored_before_it(fresh_database, tmp_path):
+    """Migration 0092 fills ``job_analyses.skill_ids`` for the rows already there."""
+    from contract.builders import make_job  # noqa: PLC0415 - only this test stores rows
+    from contract.test_retrieval_contract import asking  # noqa: PLC0415
+    from jobraker_adapters.postgres.analyses import PostgresJobAnalysisRepository  # noqa: PLC0415
+    from jobraker_adapters.postgres.pool import open_pool  # noqa: PLC0415
+    from jobraker_adapters.postgres.uow import PostgresUnitOfWorkFactory  # noqa: PLC0415
+    from jobraker_adapters.settings import Settings  # noqa: PLC0415
+
+    apply_migrations(fresh_database)
+    migrations = read_migrations(MIGRATIONS_SOURCE)
+    backend = get_backend(yoyo_url(fresh_database))
+    try:
+        with backend.lock():
+            backend.rollback_migrations(
+                [m for m in backend.to_rollback(migrations) if m.id == "0092.job-skill-ids"]
+            )
+    finally:
+        backend.connection.close()
+    posting = make_job("Platform Engineer")
+    pools = open_pool(fresh_database, Settings(data_dir=tmp_path))
+    pool = next(pools)
+    try:
+        with PostgresUnitOfWorkFactory(pool)() as uow:
+            uow.jobs.save([posting])
+            uow.commit()
+        PostgresJobAnalysisRepository(pool).save("v1", [asking(posting, "terraform", "go")])
+    finally:
+        pools.close()
+
+    assert apply_migrations(fresh_database) == ["0092.job-skill-ids"]
+    with psycopg.connect(fresh_database) as conn:
+        row = conn.execute("SELECT skill_ids FROM job_analyses").fetchone()
+    assert row == (["go", "terraform"],)
