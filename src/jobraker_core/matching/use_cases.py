@@ -532,13 +532,24 @@ class Recommend:
         with self._uow() as uow:
             seeker = self._engine.seeker(uow, query.user_id)
             self._engine.require_something(seeker)
-            kept = self._pools.get(query.user_id, seeker, filters, minimum) if self._pools else None
+            # "Posted within N days" arrives as a moment that moves with every request; to the
+            # minute, it names the same ranking for a minute (a boundary N days back, moved by
+            # less than the ranking's own lifetime).
+            key = attrs.evolve(
+                filters,
+                posted_since=(
+                    filters.posted_since.replace(second=0, microsecond=0)
+                    if filters.posted_since is not None
+                    else None
+                ),
+            )
+            kept = self._pools.get(query.user_id, seeker, key, minimum) if self._pools else None
             if kept is not None:
                 return self._from_kept(uow, seeker, kept, page)
             found = self._engine.matches(uow, seeker, filters)
             ranked = rank(m for m in found if not m.excluded and m.score >= minimum)
             if self._pools is not None:
-                self._pools.put(query.user_id, seeker, filters, minimum, ranked)
+                self._pools.put(query.user_id, seeker, key, minimum, ranked)
             # moderation: flagged jobs are hidden or moved down (jobraker_core.moderation)
             standing = visibility_of(uow.moderation, [m.job.id for m in ranked], DEFAULT_POLICY)
         shown = apply_policy(ranked, standing, key=lambda m: m.job.id)

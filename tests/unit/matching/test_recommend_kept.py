@@ -101,6 +101,18 @@ def test_a_kept_ranking_answers_every_page_as_a_fresh_ranking_does(container):
     assert first.total == 8
 
 
+def test_a_posted_within_filter_names_the_same_ranking_for_a_minute(container):
+    """``posted_within_days`` moves with the clock; within the same minute it is one ranking."""
+    since = container.clock().now() - timedelta(days=30)
+    first = ask(container, filters=JobQuery(posted_since=since.replace(second=5)))
+    runs = retrievals(container)
+    again = ask(container, filters=JobQuery(posted_since=since.replace(second=50)))
+    assert retrievals(container) == runs
+    assert again == first
+    ask(container, filters=JobQuery(posted_since=since + timedelta(minutes=1)))
+    assert retrievals(container) == runs + 1
+
+
 def test_near_duplicates_keep_their_place_and_their_original(container):
     """A posting the ranking moved down as a copy still names what it repeats from a kept page."""
     best = ask(container).items[0].job
