@@ -82,7 +82,11 @@ MAX_NOTE_LENGTH: Final = 500
 
 
 class EvidenceOut(msgspec.Struct, kw_only=True):
-    """The text a fact was read from: ``source`` is resume, user (entered) or job."""
+    """The text a fact was read from: ``source`` is resume, user (entered) or job.
+
+    ``start``/``end`` place ``text`` in the source; ``context`` is the line around it, cut to
+    about 240 characters around ``text`` with "…" where cut (``Evidence.excerpt``).
+    """
 
     text: str
     source: Literal["resume", "user", "job"]
@@ -100,7 +104,7 @@ def evidence_to_wire(evidence: Evidence | None) -> EvidenceOut | None:
         source=evidence.source.value,
         start=evidence.start,
         end=evidence.end,
-        context=evidence.context,
+        context=evidence.excerpt(),
     )
 
 

@@ -42,6 +42,10 @@ class EvidenceSource(enum.StrEnum):
     JOB = "job"  # read from a job posting
 
 
+EXCERPT_CHARS: Final = 240
+"""How much of an evidence's context is shown around it (``Evidence.excerpt``)."""
+
+
 @attrs.frozen
 class Evidence:
     """The text a fact was read from.
@@ -60,6 +64,35 @@ class Evidence:
     def entered(cls, text: str) -> Evidence:
         """Evidence for a fact the person entered themselves."""
         return cls(text=text, source=EvidenceSource.USER)
+
+    def excerpt(self, limit: int = EXCERPT_CHARS) -> str | None:
+        """The context cut to at most ``limit`` characters around ``text``, for showing.
+
+        A line can be a whole paragraph (on run-on postings, the whole posting), repeated for
+        every skill read from it. The excerpt keeps the part of the context around the first
+        place ``text`` appears in it (case aside), cut at word boundaries, with "…" where it was
+        cut; a context that fits, or none, is returned as it is. ``start``/``end`` still place
+        ``text`` in the full source for a reader who wants all of it.
+        """
+        context = self.context
+        if context is None or len(context) <= limit:
+            return context
+        at = context.casefold().find(self.text.casefold())
+        if at < 0 or len(self.text) >= limit:
+            at, size = 0, 0
+        else:
+            size = len(self.text)
+        spare = limit - size
+        begin = max(0, min(at - spare // 2, len(context) - limit))
+        end = begin + limit
+        if begin > 0:
+            space = context.find(" ", begin, at)
+            begin = space + 1 if space >= 0 else begin
+        if end < len(context):
+            space = context.rfind(" ", at + size, end)
+            end = space if space >= 0 else end
+        cut = context[begin:end].strip()
+        return f"{'…' if begin > 0 else ''}{cut}{'…' if end < len(context) else ''}"
 
 
 def _text(value: str, *, field: str, limit: int = MAX_TEXT) -> str:

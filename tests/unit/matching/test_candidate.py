@@ -10,8 +10,10 @@ from hypothesis import strategies as st
 
 from jobraker_core.errors import InvalidInput
 from jobraker_core.matching.candidate import (
+    EXCERPT_CHARS,
     CandidateProfile,
     CandidateSkill,
+    Evidence,
     Period,
     Role,
     YearMonth,
@@ -100,3 +102,50 @@ def test_blank_skill_names_are_refused():
     """A skill needs a name."""
     with pytest.raises(InvalidInput):
         CandidateSkill("   ")
+
+
+# ----------------------------------------------------------------------------- excerpts
+
+WORDS = st.lists(
+    st.text(alphabet="abcdefghij", min_size=1, max_size=12), min_size=1, max_size=120
+).map(" ".join)
+
+
+@given(before=WORDS, needle=st.text(alphabet="XYZ", min_size=1, max_size=30), after=WORDS)
+def test_an_excerpt_keeps_the_evidence_and_stays_short(before, needle, after):
+    """The evidence's text is in its excerpt, which is at most the limit plus the cut marks."""
+    context = f"{before} {needle} {after}"
+    excerpt = Evidence(text=needle, context=context).excerpt()
+    assert excerpt is not None
+    assert needle in excerpt
+    assert len(excerpt) <= EXCERPT_CHARS + 2
+    assert excerpt.strip("…") in context
+    assert excerpt.startswith("…") == (not context.startswith(excerpt.strip("…")))
+    assert excerpt.endswith("…") == (not context.endswith(excerpt.strip("…")))
+
+
+def test_a_short_context_is_shown_whole_and_none_stays_none():
+    """Nothing to cut: the context as it is."""
+    assert Evidence(text="Go", context="Go and Rust").excerpt() == "Go and Rust"
+    assert Evidence(text="Go").excerpt() is None
+
+
+def test_a_long_line_is_cut_around_the_evidence_at_word_boundaries():
+    """A paragraph-long line becomes the words around the evidence, marked where cut."""
+    context = " ".join(["filler"] * 60 + ["Kubernetes"] + ["tail"] * 60)
+    excerpt = Evidence(text="kubernetes", context=context).excerpt(limit=60)
+    assert excerpt is not None
+    assert excerpt.startswith("…filler")
+    assert excerpt.endswith("tail…")
+    assert "Kubernetes" in excerpt
+    assert "fil…" not in excerpt
+    assert "…ler" not in excerpt
+
+
+def test_evidence_not_found_in_its_context_shows_the_start():
+    """When the text is not in the line (a normalised name), the line's start is shown."""
+    context = "word " * 100
+    excerpt = Evidence(text="PostgreSQL", context=context).excerpt(limit=50)
+    assert excerpt is not None
+    assert excerpt.startswith("word")
+    assert excerpt.endswith("…")

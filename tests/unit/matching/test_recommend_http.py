@@ -275,3 +275,32 @@ def test_the_ingestion_hook_queues_and_runs_the_refresh(container):
     )
     result = execute_saved_search_refresh(container, "run-1")
     assert result == {"run_id": "run-1", "searches": 0, "new_hits": 0}
+
+
+def test_evidence_contexts_are_excerpts_around_the_evidence(client, container):
+    """A run-on posting's skills each show the words around them, not the whole paragraph."""
+    paragraph = (
+        "We are a friendly team building logistics software for warehouses across the region. " * 6
+        + "You will work with Python and Django every day, and with PostgreSQL for storage. "
+        + "Our offices are bright, our coffee is good and our holidays are generous. " * 6
+    )
+    with container.uow()() as uow:
+        uow.jobs.save(
+            [job(title="Python Developer", company="Runon", description=paragraph, number=9)]
+        )
+        uow.commit()
+    container.embed_jobs()()
+    auth = headers(container)
+    client.post(RESUMES, headers=auth, files={"file": ("cv.txt", SAMPLE_TEXT.encode())})
+    found = client.get(RECOMMENDATIONS, headers=auth).json()["data"]
+    runon = next(m for m in found if m["job"]["company"] == "Runon")
+    evidence = [
+        skill["job_evidence"]
+        for skill in runon["matched_skills"] + runon["missing_skills"]
+        if skill["job_evidence"] and skill["job_evidence"]["context"]
+    ]
+    assert evidence
+    for item in evidence:
+        assert len(item["context"]) <= 242
+        assert item["text"].casefold() in item["context"].casefold()
+    assert any(item["context"].startswith("…") for item in evidence)
