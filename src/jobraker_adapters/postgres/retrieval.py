@@ -18,10 +18,10 @@ candidates take one of two paths:
   asked for (the iterative scan gave up at ``hnsw.max_scan_tuples``), so a list is never
   silently short.
 
-When both lists are asked for and the vector list came from the index, the full-text candidates
-it did not return have their stored vectors' exact similarity read by id and are merged into it
-(``_with_text_candidates``): the index can miss a job that a query from outside the corpus is
-nearest to, and the full-text list often holds it (ADR 0007).
+When the vector list came from the index, the full-text and skill candidates it did not return
+have their stored vectors' exact similarity read by id and are merged into it
+(``_with_candidates``): the index can miss a job that a query from outside the corpus is
+nearest to, and those lists often hold it (ADR 0007).
 
 Skill candidates (a person's canonical skills, for recommendations) are the filtered postings
 whose stored analysis's ``skill_ids`` (migration 0092, GIN-indexed) overlap the person's rarest
@@ -44,7 +44,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar
 
 import attrs
 import psycopg
@@ -69,7 +69,7 @@ from jobraker_core.matching.retrieval import (
 
 if TYPE_CHECKING:
     import uuid
-    from collections.abc import Collection
+    from collections.abc import Callable, Collection
 
     from jobraker_adapters.postgres.pool import Pool
     from jobraker_core.jobs.model import JobQuery
@@ -99,6 +99,7 @@ FILTERED_OVERFETCH: Final = 2
 the ``k`` nearest: in ``relaxed_order`` a nearer row can come after a farther one, and the rows
 of the next batch are often nearer than the last of the first (docs/benchmarks-vectors.md)."""
 _log = structlog.get_logger(__name__)
+T = TypeVar("T")
 
 _TEXT_SEARCH: Final = {
     TextScope.EVERYWHERE: ("search", "ts_rank_cd"),
@@ -124,6 +125,22 @@ _SKILL_STATISTICS: Final = (
     " AND s.attname = 'skill_ids' WHERE c.oid = 'job_analyses'::regclass"
 )
 """The skills the statistics list, their shares, and about how many analyses there are."""
+
+
+class _Expiring(Generic[T]):
+    """A value read from the database, reused for ``TABLE_SIZE_TTL_SECONDS`` before re-reading."""
+
+    def __init__(self) -> None:
+        self._value: T | None = None
+        self._read_at = -math.inf
+
+    def get(self, read: Callable[[], T]) -> T:
+        """The kept value, or ``read()``'s when there is none or it is older than the TTL."""
+        now = time.monotonic()
+        if self._value is None or now - self._read_at > TABLE_SIZE_TTL_SECONDS:
+            self._value = read()
+            self._read_at = now
+        return self._value
 
 
 @attrs.frozen
@@ -189,8 +206,8 @@ class PostgresJobRetriever:
         self._ef_search = ef_search
         self._exact_ratio = exact_ratio
         self._full_scan_bytes = full_scan_mb * 1_000_000
-        self._table_size: tuple[float, float] = (0.0, -math.inf)  # (rows, read at)
-        self._skill_shares: tuple[SkillShares, float] = (SkillShares({}, 0.0, 0.0), -math.inf)
+        self._stored_rows: _Expiring[float] = _Expiring()
+        self._skill_shares: _Expiring[SkillShares] = _Expiring()
         self._fallback = fallback_to_exact
 
     @property
@@ -353,12 +370,9 @@ class PostgresJobRetriever:
 
         Cached like ``stored_rows``: statistics change only when the table is analysed.
         """
-        shares, read_at = self._skill_shares
-        now = time.monotonic()
-        if now - read_at > TABLE_SIZE_TTL_SECONDS:
-            shares = SkillShares.of_row(conn.execute(_SKILL_STATISTICS).fetchone())
-            self._skill_shares = (shares, now)
-        return shares
+        return self._skill_shares.get(
+            lambda: SkillShares.of_row(conn.execute(_SKILL_STATISTICS).fetchone())
+        )
 
     # ------------------------------------------------------------------------- vectors
 
@@ -375,7 +389,7 @@ class PostgresJobRetriever:
         """The ``k`` nearest by the path the module doc chooses.
 
         On the approximate path the jobs of ``also`` (full-text and skill candidates, filtered)
-        are merged in by their own vectors (``_with_text_candidates``); an exact path needs no
+        are merged in by their own vectors (``_with_candidates``); an exact path needs no
         merge: it has already ranked every filtered vector.
         """
         source, where, filter_params = job_filter_sql(filters)
@@ -389,7 +403,7 @@ class PostgresJobRetriever:
             else:
                 hits = self._approximate(conn, source, where, params, filtered=filtered)
                 if len(hits) == k or not self._fallback:
-                    return self._with_text_candidates(conn, vector, hits, also, k)
+                    return self._with_candidates(conn, vector, hits, also, k)
         return self._exact(conn, source, where, params, filtered=filtered)
 
     def _from(self, source: str, where: str, *, filtered: bool) -> str:
@@ -401,12 +415,12 @@ class PostgresJobRetriever:
             f" WHERE e.job_id = j.id AND {self._column.predicate} AND ({where})"
         )
 
-    def _with_text_candidates(
+    def _with_candidates(
         self,
         conn: Connection,
         vector: Sequence[float],
         hits: list[VectorHit],
-        text_ids: Sequence[uuid.UUID],
+        also: Sequence[uuid.UUID],
         k: int,
     ) -> list[VectorHit]:
         """The vector list, with the full-text and skill candidates' own similarities merged in.
@@ -417,7 +431,7 @@ class PostgresJobRetriever:
         each job's similarity is exact either way, so the list only gets nearer to the exact one.
         """
         known = {hit.job_id for hit in hits}
-        missing = [job_id for job_id in text_ids if job_id not in known]
+        missing = [job_id for job_id in also if job_id not in known]
         if not missing:
             return hits
         column = self._column
@@ -457,15 +471,14 @@ class PostgresJobRetriever:
 
     def stored_rows(self, conn: Connection) -> float:
         """About how many vectors are stored (the planner's statistics, cached for a minute)."""
-        rows, read_at = self._table_size
-        now = time.monotonic()
-        if now - read_at > TABLE_SIZE_TTL_SECONDS:
+
+        def read() -> float:
             row = conn.execute(
                 "SELECT greatest(reltuples, 0) FROM pg_class WHERE oid = 'job_embeddings'::regclass"
             ).fetchone()
-            rows = float(row[0]) if row else 0.0
-            self._table_size = (rows, now)
-        return rows
+            return float(row[0]) if row else 0.0
+
+        return self._stored_rows.get(read)
 
     def approximate_sql(self, source: str, where: str, *, filtered: bool) -> str:
         """The HNSW query: k nearest in relaxed order, re-sorted by full-precision distance.
