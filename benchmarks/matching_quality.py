@@ -43,7 +43,7 @@ import subprocess
 import tempfile
 import time
 import uuid
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -440,27 +440,43 @@ class _SharedText(PostgresJobRetriever):
         self._seconds = seconds
         self._skill_seconds = skill_seconds
 
+    def _shared(
+        self,
+        key: tuple[str, ...],
+        depth: int,
+        seconds: list[float],
+        find: Callable[[int], list[uuid.UUID]],
+    ) -> list[uuid.UUID]:
+        """The list under ``key``, found (to the deepest pool, timed into ``seconds``) once."""
+        if key not in self._known:
+            started = time.perf_counter()
+            self._known[key] = find(candidate_depth(RETRIEVAL_POOL))
+            seconds.append(time.perf_counter() - started)
+        return self._known[key][:depth]
+
     def _text_candidates(
         self, conn: Any, terms: Sequence[str], filters: JobQuery, depth: int, scope: TextScope
     ) -> list[uuid.UUID]:
-        key = (scope.value, *terms)
-        if key not in self._known:
-            deepest = candidate_depth(RETRIEVAL_POOL)
-            started = time.perf_counter()
-            self._known[key] = super()._text_candidates(conn, terms, filters, deepest, scope)
-            self._seconds.append(time.perf_counter() - started)
-        return self._known[key][:depth]
+        return self._shared(
+            (scope.value, *terms),
+            depth,
+            self._seconds,
+            lambda deepest: super(_SharedText, self)._text_candidates(
+                conn, terms, filters, deepest, scope
+            ),
+        )
 
     def _skill_candidates(
         self, conn: Any, skills: Collection[str], filters: JobQuery, depth: int
     ) -> list[uuid.UUID]:
-        key = ("skills", *sorted(skills))
-        if key not in self._known:
-            deepest = candidate_depth(RETRIEVAL_POOL)
-            started = time.perf_counter()
-            self._known[key] = super()._skill_candidates(conn, skills, filters, deepest)
-            self._skill_seconds.append(time.perf_counter() - started)
-        return self._known[key][:depth]
+        return self._shared(
+            ("skills", *sorted(skills)),
+            depth,
+            self._skill_seconds,
+            lambda deepest: super(_SharedText, self)._skill_candidates(
+                conn, skills, filters, deepest
+            ),
+        )
 
 
 @attrs.frozen

@@ -5,9 +5,10 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from jobraker_adapters.taxonomy import load_skill_extractor, load_title_normaliser
-from jobraker_core.accounts.profile import JobPreferences
+from jobraker_core.accounts.profile import JobPreferences, Profile
 from jobraker_core.jobs.model import EmploymentType, JobDraft, JobPosting, Location, RemoteMode
 from jobraker_core.jobs.salary import Salary
 from jobraker_core.matching.analysis import JobAnalyser
@@ -107,3 +108,10 @@ def scorer(
     return Scorer(
         Seeker(profile, preferences or JobPreferences(), feedback), load_title_normaliser(), now
     )
+
+
+def prefer(container: Any, user_id: uuid.UUID, preferences: JobPreferences) -> None:
+    """Save ``user_id``'s job preferences in ``container``'s storage (committed)."""
+    with container.uow()() as uow:
+        uow.profiles.save(Profile(user_id=user_id, preferences=preferences))
+        uow.commit()

@@ -11,11 +11,11 @@ from decimal import Decimal
 
 import attrs
 import pytest
-from matching_builders import job
+from matching_builders import job, prefer
 
 from fixtures.resumes.documents import SAMPLE_TEXT, image_only_pdf, text_pdf
 from jobraker_adapters.container import build_memory_container
-from jobraker_core.accounts.profile import JobPreferences, Profile, SalaryFloor
+from jobraker_core.accounts.profile import JobPreferences, SalaryFloor
 from jobraker_core.errors import Conflict, InvalidInput, NotFound
 from jobraker_core.jobs.model import JobQuery, Location, RemoteMode
 from jobraker_core.jobs.salary import Salary
@@ -230,14 +230,7 @@ def test_min_score_and_filters_narrow_the_list(container):
 def test_preferences_exclude_jobs_before_scoring(container):
     """A GBP salary floor hides the GBP jobs below it; the USD job is not judged by it."""
     upload(container)
-    with container.uow()() as uow:
-        uow.profiles.save(
-            Profile(
-                user_id=ME,
-                preferences=JobPreferences(salary_floor=SalaryFloor(Decimal(58000), "GBP")),
-            )
-        )
-        uow.commit()
+    prefer(container, ME, JobPreferences(salary_floor=SalaryFloor(Decimal(58000), "GBP")))
     companies = {m.job.company for m in recommend(container).items}
     assert "Globex" not in companies
     assert "Hooli" in companies
@@ -261,11 +254,7 @@ def test_nothing_to_match_is_a_conflict(container):
 
 def test_desired_titles_alone_are_enough_to_match(container):
     """Someone with preferences but no résumé still gets recommendations."""
-    with container.uow()() as uow:
-        uow.profiles.save(
-            Profile(user_id=OTHER, preferences=JobPreferences(titles=("Java Developer",)))
-        )
-        uow.commit()
+    prefer(container, OTHER, JobPreferences(titles=("Java Developer",)))
     assert recommend(container, user=OTHER).items[0].job.company == "Globex"
 
 

@@ -14,11 +14,11 @@ from decimal import Decimal
 
 import attrs
 import pytest
-from matching_builders import job
+from matching_builders import job, prefer
 
 from fixtures.resumes.documents import SAMPLE_TEXT
 from jobraker_adapters.container import build_memory_container
-from jobraker_core.accounts.profile import JobPreferences, Profile, SalaryFloor
+from jobraker_core.accounts.profile import JobPreferences, SalaryFloor
 from jobraker_core.jobs.model import JobQuery, Location
 from jobraker_core.jobs.salary import Salary
 from jobraker_core.matching.explain import Match
@@ -139,11 +139,7 @@ def test_a_changed_person_is_ranked_afresh_at_once(container):
     """A new preference (an excluded company) takes effect on the very next request."""
     before = ask(container)
     top = before.items[0].job
-    with container.uow()() as uow:
-        uow.profiles.save(
-            Profile(user_id=ME, preferences=JobPreferences(excluded_companies=(top.company,)))
-        )
-        uow.commit()
+    prefer(container, ME, JobPreferences(excluded_companies=(top.company,)))
     after = ask(container)
     assert top.id not in {m.job.id for m in after.items}
     assert after.total == before.total - 1
@@ -161,14 +157,7 @@ def test_a_deleted_posting_is_left_out_of_a_kept_page(container):
 
 def test_a_posting_that_now_breaks_a_hard_constraint_is_left_out(container):
     """Re-ingested below my salary floor since the ranking: not shown from the kept order."""
-    with container.uow()() as uow:
-        uow.profiles.save(
-            Profile(
-                user_id=ME,
-                preferences=JobPreferences(salary_floor=SalaryFloor(Decimal(55000), "GBP")),
-            )
-        )
-        uow.commit()
+    prefer(container, ME, JobPreferences(salary_floor=SalaryFloor(Decimal(55000), "GBP")))
     before = ask(container)
     target = before.items[0].job
     cheaper = attrs.evolve(target, salary=Salary(Decimal(30000), Decimal(40000), "GBP"))
