@@ -65,6 +65,7 @@ from typing import Any
 
 import numpy as np
 import psycopg
+from pgvector import Bit
 from psycopg import sql
 
 from benchmarks.report import percentile, splice_section
@@ -83,9 +84,11 @@ from jobraker_adapters.postgres.pool import open_pool
 from jobraker_adapters.postgres.retrieval import (
     DEFAULT_EF_SEARCH,
     DEFAULT_EXACT_RATIO,
-    FILTERED_OVERFETCH,
+    DEFAULT_RERANK_ROWS,
+    RERANK_OVERFETCH,
     PostgresJobRetriever,
 )
+from jobraker_adapters.postgres.sketch import SKETCH_BITS, sketch, sketch_matrix
 from jobraker_adapters.settings import Settings
 from jobraker_core.jobs.model import JobQuery
 from jobraker_core.matching.embedding import EmbeddingSpec
@@ -419,13 +422,16 @@ def load(
             conn.execute(column.create_index_sql(m=m, ef_construction=efc))
         started = time.perf_counter()
         with conn.cursor().copy(
-            "COPY job_embeddings (job_id, model_id, content_hash, job_seen_at, embedding)"
+            "COPY job_embeddings (job_id, model_id, content_hash, job_seen_at, embedding, sketch)"
             " FROM STDIN WITH (FORMAT BINARY)"
         ) as copy:
-            copy.set_types(["uuid", "text", "text", "timestamptz", "vector"])
+            copy.set_types(["uuid", "text", "text", "timestamptz", "vector", "bit"])
             digest = "0" * 64
-            for n in range(count):
-                copy.write_row((ids[n], spec.model_id, digest, SEEN, vectors[n]))
+            for start in range(0, count, 10_000):
+                bits = sketch_matrix(vectors[start : start + 10_000])
+                for n in range(start, min(start + 10_000, count)):
+                    row = (ids[n], spec.model_id, digest, SEEN, vectors[n], Bit(bits[n - start]))
+                    copy.write_row(row)
         timings["copy_vectors_s"] = time.perf_counter() - started
         if not index_first:
             started = time.perf_counter()
@@ -681,7 +687,13 @@ def plans(
         )
         for name, query_filters in filters.items():
             source, where, params = job_filter_sql(query_filters)
-            params = {**params, "r_vector": VectorColumn(spec).wrap(query), "r_k": K}
+            params = {
+                **params,
+                "r_vector": VectorColumn(spec).wrap(query),
+                "r_sketch": sketch(query.tolist()),
+                "r_fetch": max(DEFAULT_RERANK_ROWS, RERANK_OVERFETCH * K),
+                "r_k": K,
+            }
             for path, text in (
                 ("exact", retriever.exact_sql(source, where, filtered=True)),
                 ("approximate", retriever.approximate_sql(source, where, filtered=True)),
@@ -790,6 +802,11 @@ def _index_type(params: dict[str, Any]) -> str:
 
 
 def _overfetch(params: dict[str, Any]) -> str:
+    if "rerank_rows" in params:
+        return (
+            f"every scan reads max({params['rerank_rows']}, {params['rerank_overfetch']} x k)"
+            " rows in sketch order, re-sorted exactly"
+        )
     overfetch = params.get("filtered_overfetch", 1)
     if overfetch == 1:
         return "filtered scans read k rows"
@@ -1077,8 +1094,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "ef_construction": args.ef_construction,
             "ef_search_shipped": DEFAULT_EF_SEARCH,
             "exact_ratio": DEFAULT_EXACT_RATIO,
-            "index_type": VectorColumn(spec).type_name,
-            "filtered_overfetch": FILTERED_OVERFETCH,
+            "index_type": f"bit({SKETCH_BITS}) sketches",
+            "rerank_rows": DEFAULT_RERANK_ROWS,
+            "rerank_overfetch": RERANK_OVERFETCH,
             "generate_s": generate_s,
         },
         "vectors_note": VECTORS_NOTES[args.kind],

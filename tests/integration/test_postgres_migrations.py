@@ -24,12 +24,20 @@ if TYPE_CHECKING:
 
     from jobraker_adapters.embedded import ServiceEndpoints
 
-# Every migration file shipped (each capability adds its own), in the order they are applied.
-ALL_MIGRATIONS = sorted(
+# Every migration file shipped (each capability adds its own), in the order they are applied:
+# SQL files with their rollback files, and Python ones (steps that compute in Python, with their
+# own rollback step).
+SQL_MIGRATIONS = sorted(
     entry.name.removesuffix(".sql")
     for entry in resources.files("jobraker_adapters.postgres").joinpath("migrations").iterdir()
     if entry.name.endswith(".sql") and not entry.name.endswith(".rollback.sql")
 )
+PYTHON_MIGRATIONS = sorted(
+    entry.name.removesuffix(".py")
+    for entry in resources.files("jobraker_adapters.postgres").joinpath("migrations").iterdir()
+    if entry.name.endswith(".py")
+)
+ALL_MIGRATIONS = sorted([*SQL_MIGRATIONS, *PYTHON_MIGRATIONS])
 
 MIGRATE_IN_CHILD = """
 import json, sys
@@ -131,8 +139,9 @@ def test_migration_files_ship_inside_the_package() -> None:
     folder = resources.files("jobraker_adapters.postgres").joinpath("migrations")
     names = {entry.name for entry in folder.iterdir()}
 
-    assert {f"{m}.sql" for m in ALL_MIGRATIONS} <= names
-    assert {f"{m}.rollback.sql" for m in ALL_MIGRATIONS[1:]} <= names
+    assert {f"{m}.sql" for m in SQL_MIGRATIONS} <= names
+    assert {f"{m}.rollback.sql" for m in SQL_MIGRATIONS[1:]} <= names
+    assert "0093.job-sketches" in PYTHON_MIGRATIONS
 
 
 @pytest.mark.parametrize(
@@ -214,3 +223,118 @@ def test_the_skill_column_is_filled_for_analyses_stored_before_it(fresh_database
     with psycopg.connect(fresh_database) as conn:
         row = conn.execute("SELECT skill_ids FROM job_analyses").fetchone()
     assert row == (["go", "terraform"],)
+
+
+def _roll_back(database_url: str, migration_id: str) -> None:
+    """Roll back the one applied migration ``migration_id`` (yoyo, as ``apply_migrations`` uses)."""
+    migrations = read_migrations(MIGRATIONS_SOURCE)
+    backend = get_backend(yoyo_url(database_url))
+    try:
+        with backend.lock():
+            backend.rollback_migrations(
+                [m for m in backend.to_rollback(migrations) if m.id == migration_id]
+            )
+    finally:
+        backend.connection.close()
+
+
+def _store_as_before_0093(database_url, tmp_path, spec, postings, stored) -> None:
+    """Store jobs and vectors, and register the model with a ``halfvec`` index, as before 0093."""
+    from jobraker_adapters.postgres.embeddings import VectorColumn  # noqa: PLC0415
+    from jobraker_adapters.postgres.pool import open_pool  # noqa: PLC0415
+    from jobraker_adapters.postgres.uow import PostgresUnitOfWorkFactory  # noqa: PLC0415
+    from jobraker_adapters.settings import Settings  # noqa: PLC0415
+
+    pools = open_pool(database_url, Settings(data_dir=tmp_path))
+    pool = next(pools)
+    try:
+        with PostgresUnitOfWorkFactory(pool)() as uow:
+            uow.jobs.save(postings)
+            uow.commit()
+    finally:
+        pools.close()
+    index_name = VectorColumn(spec).index_name
+    with psycopg.connect(database_url) as conn:
+        conn.execute(
+            "INSERT INTO embedding_models (model_id, dimensions, index_name, active)"
+            " VALUES (%s, %s, %s, true)",
+            (spec.model_id, spec.dimensions, index_name),
+        )
+        conn.execute(
+            f"CREATE INDEX {index_name} ON job_embeddings"
+            f" USING hnsw ((embedding::halfvec({spec.dimensions})) halfvec_cosine_ops)"
+            f" WHERE model_id = '{spec.model_id}'"
+        )
+        for posting, vector in zip(postings, stored, strict=True):
+            conn.execute(
+                "INSERT INTO job_embeddings"
+                " (job_id, model_id, content_hash, job_seen_at, embedding)"
+                " VALUES (%s, %s, repeat('0', 64), now(), %s::vector)",
+                (posting.id, spec.model_id, str(list(vector))),
+            )
+
+
+def _index_definition(database_url: str, name: str) -> str | None:
+    with psycopg.connect(database_url) as conn:
+        row = conn.execute(
+            "SELECT indexdef FROM pg_indexes WHERE indexname = %s", (name,)
+        ).fetchone()
+    return row[0] if row else None
+
+
+@pytest.mark.integration
+def test_vectors_stored_before_the_sketches_get_them_and_an_index_over_them(
+    fresh_database, tmp_path
+):
+    """Migration 0093 sketches the stored vectors and moves each model's index onto the sketches.
+
+    Rolled back, the index is the ``halfvec`` one again and the column is gone; re-applied, each
+    stored vector has exactly the sketch the repository computes for new ones, and the
+    approximate path (sketch order, exact re-sort) finds the vector's own job.
+    """
+    from contract.builders import make_job  # noqa: PLC0415 - only this test stores rows
+    from jobraker_adapters.postgres.embeddings import VectorColumn  # noqa: PLC0415
+    from jobraker_adapters.postgres.pool import open_pool  # noqa: PLC0415
+    from jobraker_adapters.postgres.retrieval import PostgresJobRetriever  # noqa: PLC0415
+    from jobraker_adapters.postgres.sketch import sketch_text  # noqa: PLC0415
+    from jobraker_adapters.settings import Settings  # noqa: PLC0415
+    from jobraker_core.jobs.model import JobQuery  # noqa: PLC0415
+    from jobraker_core.matching.embedding import EmbeddingSpec  # noqa: PLC0415
+
+    apply_migrations(fresh_database)
+    _roll_back(fresh_database, "0093.job-sketches")
+    spec = EmbeddingSpec("sketch-mig:8", 8)
+    index_name = VectorColumn(spec).index_name
+    postings = [make_job(f"Engineer {n}") for n in range(3)]
+    stored = [tuple(float((n + 1) * (i % 3 - 1) or 0.5) for i in range(8)) for n in range(3)]
+    with psycopg.connect(fresh_database) as conn:
+        sketch_column = conn.execute(
+            "SELECT 1 FROM information_schema.columns"
+            " WHERE table_name = 'job_embeddings' AND column_name = 'sketch'"
+        ).fetchone()
+    assert sketch_column is None
+    _store_as_before_0093(fresh_database, tmp_path, spec, postings, stored)
+
+    assert apply_migrations(fresh_database) == ["0093.job-sketches"]
+    with psycopg.connect(fresh_database) as conn:
+        rows = dict(conn.execute("SELECT job_id, sketch::text FROM job_embeddings").fetchall())
+    assert rows == {
+        posting.id: sketch_text(vector) for posting, vector in zip(postings, stored, strict=True)
+    }
+    index_after = _index_definition(fresh_database, index_name) or ""
+    assert "USING hnsw (sketch bit_hamming_ops)" in index_after
+    assert "ef_construction='128'" in index_after.replace(" ", "")
+
+    pools = open_pool(fresh_database, Settings(data_dir=tmp_path))
+    pool = next(pools)
+    try:
+        retriever = PostgresJobRetriever(
+            pool, spec, full_scan_mb=0, exact_ratio=0, fallback_to_exact=False
+        )
+        hits = retriever.nearest(stored[1], JobQuery(), 1)
+    finally:
+        pools.close()
+    assert [hit.job_id for hit in hits] == [postings[1].id]
+
+    _roll_back(fresh_database, "0093.job-sketches")
+    assert "halfvec_cosine_ops" in (_index_definition(fresh_database, index_name) or "")

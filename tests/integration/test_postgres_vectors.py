@@ -24,6 +24,7 @@ from jobraker_adapters.postgres.embeddings import (
 from jobraker_adapters.postgres.jobs import job_filter_sql
 from jobraker_adapters.postgres.pool import open_pool
 from jobraker_adapters.postgres.retrieval import PostgresJobRetriever
+from jobraker_adapters.postgres.sketch import sketch, sketch_text
 from jobraker_adapters.postgres.uow import PostgresUnitOfWorkFactory
 from jobraker_adapters.settings import Settings
 from jobraker_core.errors import ConfigurationError
@@ -87,17 +88,34 @@ def vectors(db, pg_pool):
 
 
 def test_registering_a_model_creates_its_hnsw_index(vectors, pg_pool):
-    """A model gets a partial HNSW cosine index over its own rows, cast to its dimension."""
+    """A model gets a partial HNSW Hamming index over its own rows' sketches."""
     spec = EmbeddingSpec("idx-test:384", 384)
     vectors.register_model(spec)
     column = VectorColumn(spec)
     with pg_pool.connection() as conn:
         definition = indexes(conn)[column.index_name]
-    assert "USING hnsw" in definition
-    assert "(embedding)::halfvec(384)" in definition
-    assert "halfvec_cosine_ops" in definition
+    assert "USING hnsw (sketch bit_hamming_ops)" in definition
     assert "m='32'" in definition.replace(" ", "")
+    assert "ef_construction='128'" in definition.replace(" ", "")
     assert "model_id = 'idx-test:384'::text" in definition
+
+
+def test_stored_vectors_carry_their_sketch(vectors, pg_pool, uow):
+    """``upsert`` stores each vector's sketch next to it, and replaces it with the vector."""
+    spec = EmbeddingSpec("sketch-test:16", 16)
+    vectors.register_model(spec)
+    posting = job("Sketched")
+    store(uow, [posting])
+    first = tuple(1.0 if i < 8 else -1.0 for i in range(16))
+    second = tuple(-x for x in first)
+    for vector in (first, second):
+        vectors.upsert(spec, [JobEmbedding(posting.id, "0" * 64, vector, SEEN)])
+        with pg_pool.connection() as conn:
+            (stored,) = conn.execute(
+                "SELECT sketch::text FROM job_embeddings WHERE job_id = %s", (posting.id,)
+            ).fetchone()
+        assert stored == sketch_text(vector)
+    assert sketch_text(first) != sketch_text(second)
 
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "src/jobraker_adapters/postgres/migrations"
@@ -147,7 +165,8 @@ def test_migration_0080_rebuilds_small_models_indexes_as_halfvec_and_back(pg_poo
     assert "(embedding)::vector(384)" in before[small]
     assert "vector_cosine_ops" in before[small]
     for name in (small, wide):
-        assert after[name] == current[name]  # what registering a model creates today
+        assert "sketch bit_hamming_ops" in current[name]  # what registering creates today (0093)
+    assert "(embedding)::halfvec(384)" in after[small]
     assert "halfvec_cosine_ops" in after[small]
     assert before[wide] == after[wide]  # above 2,000 dimensions it was halfvec already
 
@@ -222,14 +241,16 @@ def test_similarities_are_full_precision_though_the_index_is_half(vectors, pg_po
             assert hit.similarity == pytest.approx(expected[hit.job_id], abs=1e-6)
 
 
-def test_large_models_are_indexed_as_halfvec_or_searched_exactly(vectors, pg_pool, uow):
-    """Above 2,000 dimensions the index is halfvec; above 4,000 there is none, search is exact."""
+def test_large_models_are_indexed_up_to_4000_dimensions_then_searched_exactly(
+    vectors, pg_pool, uow
+):
+    """Above 2,000 dimensions the sketches are indexed too; above 4,000 search is exact."""
     wide, huge = EmbeddingSpec("idx-wide:2500", 2500), EmbeddingSpec("idx-huge:4100", 4100)
     vectors.register_model(wide)
     vectors.register_model(huge)
     with pg_pool.connection() as conn:
         found = indexes(conn)
-    assert "halfvec_cosine_ops" in found[VectorColumn(wide).index_name]
+    assert "sketch bit_hamming_ops" in found[VectorColumn(wide).index_name]
     assert VectorColumn(huge).index_name not in found
     posting = job("Huge")
     store(uow, [posting])
@@ -288,7 +309,13 @@ def test_unfiltered_approximate_search_uses_the_hnsw_index(corpus, pg_pool):
         conn.execute("SET LOCAL enable_seqscan = off")
         plan = conn.execute(
             "EXPLAIN " + query,
-            {**params, "r_vector": VectorColumn(spec).wrap([0.25] * 16), "r_k": 10},
+            {
+                **params,
+                "r_vector": VectorColumn(spec).wrap([0.25] * 16),
+                "r_sketch": sketch([0.25] * 16),
+                "r_fetch": 200,
+                "r_k": 10,
+            },
         ).fetchall()
     assert VectorColumn(spec).index_name in "\n".join(row[0] for row in plan)
 
@@ -348,6 +375,27 @@ def test_a_negative_full_scan_size_is_refused(pg_pool):
     """A misconfigured size fails at start-up, not at the first search."""
     with pytest.raises(ConfigurationError, match="full-scan"):
         PostgresJobRetriever(pg_pool, EmbeddingSpec("neg:4", 4), full_scan_mb=-1)
+
+
+@pytest.mark.parametrize("rerank", [0, 10_001])
+def test_re_sorted_rows_out_of_range_are_refused(pg_pool, rerank):
+    """The rows the approximate path re-sorts must be a sane positive number."""
+    with pytest.raises(ConfigurationError, match="re-sorted rows"):
+        PostgresJobRetriever(pg_pool, EmbeddingSpec("neg:4", 4), rerank=rerank)
+
+
+def test_the_approximate_path_re_sorts_what_the_sketches_rank(corpus, pg_pool):
+    """Rows read in sketch order come back in exact cosine order with exact similarities."""
+    spec, by_id, _ = corpus
+    query = next(iter(by_id.values()))
+    expected = sorted(by_id, key=lambda i: -cosine(query, by_id[i]))[:5]
+    retriever = PostgresJobRetriever(
+        pg_pool, spec, full_scan_mb=0, exact_ratio=0, fallback_to_exact=False
+    )
+    hits = retriever.nearest(query, JobQuery(), 5)
+    assert [hit.job_id for hit in hits] == expected
+    for hit in hits:
+        assert hit.similarity == pytest.approx(cosine(query, by_id[hit.job_id]), abs=1e-6)
 
 
 def test_approximate_search_agrees_with_exact_search(corpus, pg_pool):

@@ -3,11 +3,12 @@
 The filters are ``postgres.jobs.job_filter_sql``, the same WHERE the job search uses. Vector
 candidates take one of two paths:
 
-- **approximate**: the model's HNSW index, with ``hnsw.iterative_scan = relaxed_order`` so a
-  filter that rejects most of what the index yields does not cut the list short, ``hnsw.ef_search``
-  from the settings, and a ``MATERIALIZED`` CTE (k rows, or ``FILTERED_OVERFETCH`` x k when
-  filtered) whose rows are re-sorted outside it by the stored vectors' full-precision distance
-  (the index holds half-precision copies), keeping k;
+- **approximate**: the model's HNSW index over the vectors' binary sketches
+  (``postgres.sketch``), with ``hnsw.iterative_scan = relaxed_order`` so a filter that rejects
+  most of what the index yields does not cut the list short, ``hnsw.ef_search`` from the
+  settings, and a ``MATERIALIZED`` CTE of the nearest rows by Hamming distance (``rerank`` rows,
+  or ``RERANK_OVERFETCH`` x k when that is more) re-sorted outside it by the stored vectors'
+  full-precision cosine distance, keeping k;
 - **exact**: the filtered rows' full-precision distances computed and sorted, with no index. It
   is taken when the caller asks (``exact=True``), when the model has no index (more than 4,000
   dimensions), while the stored vectors are few enough to scan in about a tenth of a second
@@ -53,6 +54,7 @@ import structlog
 from jobraker_adapters.postgres.embeddings import VectorColumn, ensure_vector_types, similarity
 from jobraker_adapters.postgres.errors import translate_errors
 from jobraker_adapters.postgres.jobs import JOB_DATE_ORDER, TEXT_SEARCH_CONFIG, job_filter_sql
+from jobraker_adapters.postgres.sketch import sketch
 from jobraker_core.errors import ConfigurationError
 from jobraker_core.matching.retrieval import (
     SKILL_ROW_BUDGET,
@@ -94,10 +96,14 @@ DEFAULT_FULL_SCAN_MB: Final = 320
 graph reaches some jobs poorly: at 100k postings the HNSW index put a résumé's own RJDB job in its
 top 300 for 92 of 300 résumés where the exact scan did for 298 (ADR 0007), so a scan the size of
 a typical catalogue buys exact recommendations."""
-FILTERED_OVERFETCH: Final = 2
-"""A filtered approximate search reads this many times ``k`` rows from the iterative scan and keeps
-the ``k`` nearest: in ``relaxed_order`` a nearer row can come after a farther one, and the rows
-of the next batch are often nearer than the last of the first (docs/benchmarks-vectors.md)."""
+DEFAULT_RERANK_ROWS: Final = 200
+"""The approximate path reads at least this many rows in sketch order and keeps the ``k`` nearest
+by exact cosine. Hamming distance between sketches only estimates the angle: at 1M jobs the
+200 nearest sketches held 0.99 of the exact top 10, the 50 nearest 0.89 (ADR 0007)."""
+RERANK_OVERFETCH: Final = 2
+"""For a large ``k`` (a recommendation pool of 300) the approximate path reads this many times
+``k`` rows instead, so the re-sort still chooses among more rows than it keeps; in
+``relaxed_order`` a filtered scan can also yield a nearer row after a farther one."""
 _log = structlog.get_logger(__name__)
 T = TypeVar("T")
 
@@ -182,6 +188,7 @@ class PostgresJobRetriever:
         text_timeout_ms: int = DEFAULT_TEXT_TIMEOUT_MS,
         full_scan_mb: float = DEFAULT_FULL_SCAN_MB,
         skill_budget: int = SKILL_ROW_BUDGET,
+        rerank: int = DEFAULT_RERANK_ROWS,
     ) -> None:
         """Search vectors of ``spec`` on ``pool``; ``ef_search`` is the HNSW search list size.
 
@@ -190,9 +197,12 @@ class PostgresJobRetriever:
         turn them off to measure the approximate path alone.
         ``text_timeout_ms`` bounds the full-text and skill queries (``DEFAULT_TEXT_TIMEOUT_MS``);
         ``skill_budget`` is ``SkillQuery``'s: about how many postings the skill list weighs.
+        ``rerank`` is how many rows the approximate path re-sorts (``DEFAULT_RERANK_ROWS``).
         """
         if not 1 <= ef_search <= 1000:  # noqa: PLR2004 - pgvector's documented range
             raise ConfigurationError(f"hnsw ef_search must be between 1 and 1000, not {ef_search}")
+        if not 1 <= rerank <= 10_000:  # noqa: PLR2004 - a sane bound on rows read
+            raise ConfigurationError(f"re-sorted rows must be between 1 and 10000, not {rerank}")
         if full_scan_mb < 0:
             raise ConfigurationError(f"the full-scan size must not be negative, not {full_scan_mb}")
         if text_timeout_ms < 1:
@@ -204,6 +214,7 @@ class PostgresJobRetriever:
         self._pool = pool
         self._column = VectorColumn(spec)
         self._ef_search = ef_search
+        self._rerank = rerank
         self._exact_ratio = exact_ratio
         self._full_scan_bytes = full_scan_mb * 1_000_000
         self._stored_rows: _Expiring[float] = _Expiring()
@@ -396,6 +407,8 @@ class PostgresJobRetriever:
         filtered = where != "TRUE"
         params = {**filter_params, "r_vector": self._column.wrap(vector), "r_k": k}
         if not exact and self._column.indexable:
+            params["r_sketch"] = sketch(vector)
+            params["r_fetch"] = max(self._rerank, RERANK_OVERFETCH * k)
             if self.scans_everything(conn) or (
                 filtered and self._selective(conn, source, where, filter_params, k)
             ):
@@ -481,20 +494,19 @@ class PostgresJobRetriever:
         return self._stored_rows.get(read)
 
     def approximate_sql(self, source: str, where: str, *, filtered: bool) -> str:
-        """The HNSW query: k nearest in relaxed order, re-sorted by full-precision distance.
+        """The HNSW query: the nearest sketches in relaxed order, re-sorted by exact distance.
 
-        The index orders by its half-precision copies; the rows it yields are re-sorted outside
-        the ``MATERIALIZED`` CTE by the stored vectors' exact distance, which is also the
-        similarity returned. A filtered scan takes ``FILTERED_OVERFETCH`` times the rows asked
-        for before re-sorting: its relaxed order can yield a nearer row after a farther one.
+        The index orders by the sketches' Hamming distance to the query's sketch (``r_sketch``);
+        the ``r_fetch`` rows it yields are re-sorted outside the ``MATERIALIZED`` CTE by the
+        stored vectors' exact cosine distance, which is also the similarity returned, keeping
+        ``r_k``.
         """
         scope = self._from(source, where, filtered=filtered)
         column = self._column
-        fetch = f"%(r_k)s * {FILTERED_OVERFETCH}" if filtered else "%(r_k)s"
         return (
             "WITH nearest AS MATERIALIZED ("
-            f" SELECT e.job_id, e.embedding, {column.distance('r_vector')} AS distance {scope}"
-            f" ORDER BY distance LIMIT {fetch})"
+            f" SELECT e.job_id, e.embedding, {column.sketch_distance('r_sketch')} AS distance"
+            f" {scope} ORDER BY distance LIMIT %(r_fetch)s)"
             f" SELECT job_id, {column.exact_distance('r_vector', alias='')} AS exact"
             " FROM nearest ORDER BY exact, job_id LIMIT %(r_k)s"
         )
