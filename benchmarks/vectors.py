@@ -88,7 +88,7 @@ from jobraker_adapters.postgres.retrieval import (
     RERANK_OVERFETCH,
     PostgresJobRetriever,
 )
-from jobraker_adapters.postgres.sketch import SKETCH_BITS, sketch, sketch_matrix
+from jobraker_adapters.postgres.sketch import SKETCH_BITS, sketch_matrix
 from jobraker_adapters.settings import Settings
 from jobraker_core.jobs.model import JobQuery
 from jobraker_core.matching.embedding import EmbeddingSpec
@@ -689,9 +689,8 @@ def plans(
             source, where, params = job_filter_sql(query_filters)
             params = {
                 **params,
+                **retriever.approximate_params(query.tolist(), K),
                 "r_vector": VectorColumn(spec).wrap(query),
-                "r_sketch": sketch(query.tolist()),
-                "r_fetch": max(DEFAULT_RERANK_ROWS, RERANK_OVERFETCH * K),
                 "r_k": K,
             }
             for path, text in (

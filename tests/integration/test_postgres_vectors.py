@@ -24,7 +24,7 @@ from jobraker_adapters.postgres.embeddings import (
 from jobraker_adapters.postgres.jobs import job_filter_sql
 from jobraker_adapters.postgres.pool import open_pool
 from jobraker_adapters.postgres.retrieval import PostgresJobRetriever
-from jobraker_adapters.postgres.sketch import sketch, sketch_text
+from jobraker_adapters.postgres.sketch import sketch_text
 from jobraker_adapters.postgres.uow import PostgresUnitOfWorkFactory
 from jobraker_adapters.settings import Settings
 from jobraker_core.errors import ConfigurationError
@@ -311,9 +311,8 @@ def test_unfiltered_approximate_search_uses_the_hnsw_index(corpus, pg_pool):
             "EXPLAIN " + query,
             {
                 **params,
+                **retriever.approximate_params([0.25] * 16, 10),
                 "r_vector": VectorColumn(spec).wrap([0.25] * 16),
-                "r_sketch": sketch([0.25] * 16),
-                "r_fetch": 200,
                 "r_k": 10,
             },
         ).fetchall()

@@ -412,8 +412,7 @@ class PostgresJobRetriever:
             ):
                 exact = True
             else:
-                params["r_sketch"] = sketch(vector)
-                params["r_fetch"] = max(self._rerank, RERANK_OVERFETCH * k)
+                params.update(self.approximate_params(vector, k))
                 hits = self._approximate(conn, source, where, params, filtered=filtered)
                 if len(hits) == k or not self._fallback:
                     return self._with_candidates(conn, vector, hits, also, k)
@@ -492,6 +491,10 @@ class PostgresJobRetriever:
             return float(row[0]) if row else 0.0
 
         return self._stored_rows.get(read)
+
+    def approximate_params(self, vector: Sequence[float], k: int) -> dict[str, Any]:
+        """``approximate_sql``'s own parameters: the query's sketch and how many rows to read."""
+        return {"r_sketch": sketch(vector), "r_fetch": max(self._rerank, RERANK_OVERFETCH * k)}
 
     def approximate_sql(self, source: str, where: str, *, filtered: bool) -> str:
         """The HNSW query: the nearest sketches in relaxed order, re-sorted by exact distance.

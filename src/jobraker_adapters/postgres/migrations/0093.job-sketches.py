@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 from yoyo import step
 
+from jobraker_adapters.postgres.embeddings import model_literal
 from jobraker_adapters.postgres.sketch import SKETCH_BITS, bit_texts, sketch_matrix
 
 __depends__ = {"0092.job-skill-ids"}
@@ -56,10 +57,6 @@ def _fill(cursor: Any, model_id: str) -> None:
         after = rows[-1][0]
 
 
-def _quote(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
 def apply_step(conn: Any) -> None:
     """Add and fill the sketches, then index them per model."""
     cursor = conn.cursor()
@@ -70,7 +67,7 @@ def apply_step(conn: Any) -> None:
         _fill(cursor, model_id)
         cursor.execute(
             f'CREATE INDEX "{index_name}" ON job_embeddings USING hnsw (sketch bit_hamming_ops)'
-            f" WITH (m = 32, ef_construction = 128) WHERE model_id = {_quote(model_id)}"
+            f" WITH (m = 32, ef_construction = 128) WHERE model_id = {model_literal(model_id)}"
         )
 
 
@@ -83,7 +80,7 @@ def rollback_step(conn: Any) -> None:
         cursor.execute(
             f'CREATE INDEX "{index_name}" ON job_embeddings'
             f" USING hnsw ((embedding::halfvec({int(dimensions)})) halfvec_cosine_ops)"
-            f" WITH (m = 32, ef_construction = 64) WHERE model_id = {_quote(model_id)}"
+            f" WITH (m = 32, ef_construction = 64) WHERE model_id = {model_literal(model_id)}"
         )
     cursor.execute("ALTER TABLE job_embeddings DROP COLUMN sketch")
 
