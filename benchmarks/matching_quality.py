@@ -393,7 +393,7 @@ def background_postings(count: int, data_dir: Path) -> list[JobPosting]:
 
 
 def _load_jobs(container: Any, jobs: Sequence[JobPosting]) -> None:
-    """Store the jobs, embed them with the index dropped, then build it (a bulk load)."""
+    """Store the jobs, embed them with the indexes dropped, then build them (a bulk load)."""
     from jobraker_adapters.postgres.embeddings import VectorColumn  # noqa: PLC0415
 
     for start in range(0, len(jobs), 1000):
@@ -404,12 +404,14 @@ def _load_jobs(container: Any, jobs: Sequence[JobPosting]) -> None:
     container.job_embeddings().register_model(spec)
     column = VectorColumn(spec)
     with container.db_pool().connection() as conn:
-        conn.execute(f"DROP INDEX IF EXISTS {column.index_name}")
+        for name in column.index_names:
+            conn.execute(f"DROP INDEX IF EXISTS {name}")
     container.embed_jobs()()
     with container.db_pool().connection() as conn:
         conn.execute("SET statement_timeout = 0")  # a build takes minutes
         conn.execute("SET maintenance_work_mem = '1GB'")
-        conn.execute(column.create_index_sql())
+        for statement in column.create_index_sqls():
+            conn.execute(statement)
         conn.execute("ANALYZE job_embeddings")
         conn.execute("ANALYZE jobs")
 

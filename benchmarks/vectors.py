@@ -75,6 +75,7 @@ from jobraker_adapters.embedders.hashing import HashingEmbedder
 from jobraker_adapters.postgres.embeddings import (
     HNSW_EF_CONSTRUCTION,
     HNSW_M,
+    INDEX_SHARDS,
     VectorColumn,
     ensure_vector_types,
 )
@@ -380,7 +381,7 @@ def load(
             " VALUES (%s, %s, %s, true)",
             (spec.model_id, spec.dimensions, column.index_name),
         )
-        conn.execute(sql.SQL("DROP INDEX IF EXISTS {}").format(sql.Identifier(column.index_name)))
+        drop_indexes(conn, column)
         started = time.perf_counter()
         with conn.cursor().copy(
             "COPY jobs (id, key, source, source_id, title, company, description, country_code,"
@@ -419,7 +420,8 @@ def load(
                 )
         timings["copy_jobs_s"] = time.perf_counter() - started
         if index_first:
-            conn.execute(column.create_index_sql(m=m, ef_construction=efc))
+            for statement in column.create_index_sqls(m=m, ef_construction=efc):
+                conn.execute(statement)
         started = time.perf_counter()
         with conn.cursor().copy(
             "COPY job_embeddings (job_id, model_id, content_hash, job_seen_at, embedding, sketch)"
@@ -435,14 +437,16 @@ def load(
         timings["copy_vectors_s"] = time.perf_counter() - started
         if not index_first:
             started = time.perf_counter()
-            conn.execute(column.create_index_sql(m=m, ef_construction=efc))
+            for statement in column.create_index_sqls(m=m, ef_construction=efc):
+                conn.execute(statement)
             timings["index_build_s"] = time.perf_counter() - started
         conn.execute("VACUUM ANALYZE jobs")
         conn.execute("VACUUM ANALYZE job_embeddings")
         sizes = conn.execute(
             "SELECT pg_total_relation_size('job_embeddings') - pg_indexes_size('job_embeddings'),"
-            " pg_relation_size(%s::regclass), pg_total_relation_size('jobs')",
-            (column.index_name,),
+            " (SELECT sum(pg_relation_size(name::regclass)) FROM unnest(%s::text[]) AS name),"
+            " pg_total_relation_size('jobs')",
+            (list(column.index_names),),
         ).fetchone()
     if sizes is None:
         raise RuntimeError("no sizes")
@@ -455,15 +459,25 @@ def load(
     return timings
 
 
+def drop_indexes(conn: psycopg.Connection[Any], column: VectorColumn) -> None:
+    """Drop the model's shard indexes."""
+    for name in column.index_names:
+        conn.execute(sql.SQL("DROP INDEX IF EXISTS {}").format(sql.Identifier(name)))
+
+
 def rebuild_index(url: str, spec: EmbeddingSpec, m: int, efc: int) -> dict[str, float]:
-    """Drop and rebuild the model's index with other parameters; time and size it."""
+    """Drop and rebuild the model's shard indexes with other parameters; time and size them."""
     column = VectorColumn(spec)
     with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP INDEX IF EXISTS {}").format(sql.Identifier(column.index_name)))
+        drop_indexes(conn, column)
         started = time.perf_counter()
-        conn.execute(column.create_index_sql(m=m, ef_construction=efc))
+        for statement in column.create_index_sqls(m=m, ef_construction=efc):
+            conn.execute(statement)
         seconds = time.perf_counter() - started
-        row = conn.execute("SELECT pg_relation_size(%s::regclass)", (column.index_name,)).fetchone()
+        row = conn.execute(
+            "SELECT sum(pg_relation_size(name::regclass)) FROM unnest(%s::text[]) AS name",
+            (list(column.index_names),),
+        ).fetchone()
     if row is None:
         raise RuntimeError("no index size")
     return {"index_build_s": seconds, "index_bytes": float(row[0])}
@@ -475,7 +489,7 @@ def prewarm(url: str, spec: EmbeddingSpec) -> None:
         conn.execute("CREATE EXTENSION IF NOT EXISTS pg_prewarm")
         for relation in (
             "job_embeddings",
-            VectorColumn(spec).index_name,
+            *VectorColumn(spec).index_names,
             "jobs",
             "jobs_pkey",
             "job_embeddings_pkey",
@@ -528,7 +542,12 @@ def run_queries(
 
     ``near_recall`` counts a hit as found when it is at most ``NEAR`` less similar than the true
     10th neighbour (a near-tie of it), which says how much of the recall lost is near-ties.
+
+    The truths are computed before any query is timed: numpy's scan runs on OpenBLAS threads,
+    which spin for a while after it and would take a core from the next timed query (and from
+    the second shard's backend, which needs it).
     """
+    truths = [truth(n) for n in range(len(queries))]
     for n in range(min(10, len(queries))):
         search(queries[n], filters(n))
     latencies, recalls, near, full = [], [], [], 0
@@ -537,7 +556,7 @@ def run_queries(
         hits = search(query, filters(n))
         latencies.append(time.perf_counter() - started)
         found = {hit.job_id for hit in hits}
-        expected = truth(n)
+        expected = truths[n]
         recalls.append(len(found & expected) / K)
         tenth = min(similarity(query, job_id) for job_id in expected)
         near.append(sum(similarity(query, job_id) >= tenth - NEAR for job_id in found) / K)
@@ -607,8 +626,8 @@ def measure(
     settings = Settings(
         data_dir=tmp,
         database_url=url,
-        db_pool_min=1,
-        db_pool_max=2,
+        db_pool_min=INDEX_SHARDS,  # a connection per shard, ready: the API keeps its own warm
+        db_pool_max=INDEX_SHARDS,
         db_pool_timeout=30.0,
         db_statement_timeout_ms=600_000,
     )
@@ -675,7 +694,7 @@ def _path_label(sizes: Sequence[int], total: int) -> str:
 def plans(
     pool: Any, retriever: PostgresJobRetriever, filters: dict[str, JobQuery], query: np.ndarray
 ) -> dict[str, str]:
-    """EXPLAIN ANALYZE of the exact and the approximate query under each filter (for the record)."""
+    """EXPLAIN ANALYZE of the exact and the approximate query (shard 0's) under each filter."""
     found = {}
     spec = retriever.spec
     with pool.connection() as conn:
@@ -695,7 +714,7 @@ def plans(
             }
             for path, text in (
                 ("exact", retriever.exact_sql(source, where, filtered=True)),
-                ("approximate", retriever.approximate_sql(source, where, filtered=True)),
+                ("approximate", retriever.approximate_sql(source, where, filtered=True, shard=0)),
             ):
                 rows = conn.execute("EXPLAIN (ANALYZE, BUFFERS) " + text, params).fetchall()
                 plan = "\n".join(row[0] for row in rows)
@@ -773,7 +792,10 @@ def _header(result: dict[str, Any]) -> list[str]:
             f"on `{_index_type(params)}` ({_overfetch(params)}); shipped `hnsw.ef_search` = "
             f"{params['ef_search_shipped']}; {_rule(params)}."
         ),
-        f"- Server: {settings}; relations prewarmed (pg_prewarm).{_storage(result)}",
+        (
+            f"- Server: {settings}; huge pages: {server.get('huge_pages', 'not recorded')}; "
+            f"relations prewarmed (pg_prewarm).{_storage(result)}"
+        ),
         (
             "- Filters: 10% = one of 10 countries (`country`), 1% = one of 100 categories "
             "(`category`), rotating per query; the truth for each is numpy's exact top-10 within "
@@ -781,7 +803,8 @@ def _header(result: dict[str, Any]) -> list[str]:
         ),
         (
             "- Latency is single-client wall time of `PostgresJobRetriever.nearest` (pool "
-            "checkout, settings, query, rows to Python), after 10 warm-up queries. The index "
+            "checkout, settings, query, rows to Python; with shards, the other shard's query "
+            "on a second pooled connection meanwhile), after 10 warm-up queries. The index "
             "is what is measured: the retriever's full-scan rule (exact scans while the "
             "vectors take at most `JOBRAKER_VECTOR_FULL_SCAN_MB`, 320 MB by default; ADR 0007) "
             "is off in every run."
@@ -802,9 +825,11 @@ def _index_type(params: dict[str, Any]) -> str:
 
 def _overfetch(params: dict[str, Any]) -> str:
     if "rerank_rows" in params:
+        shards = params.get("shards", 1)
+        split = f", split between the {shards} shards" if shards > 1 else ""
         return (
             f"every scan reads max({params['rerank_rows']}, {params['rerank_overfetch']} x k)"
-            " rows in sketch order, re-sorted exactly"
+            f" rows in sketch order{split}, re-sorted exactly"
         )
     overfetch = params.get("filtered_overfetch", 1)
     if overfetch == 1:
@@ -1093,7 +1118,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "ef_construction": args.ef_construction,
             "ef_search_shipped": DEFAULT_EF_SEARCH,
             "exact_ratio": DEFAULT_EXACT_RATIO,
-            "index_type": f"bit({SKETCH_BITS}) sketches",
+            "index_type": f"bit({SKETCH_BITS}) sketches, {INDEX_SHARDS} shards walked at once",
+            "shards": INDEX_SHARDS,
             "rerank_rows": DEFAULT_RERANK_ROWS,
             "rerank_overfetch": RERANK_OVERFETCH,
             "generate_s": generate_s,
@@ -1119,7 +1145,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                     " JOIN pg_class c ON c.oid = a.attrelid"
                     " WHERE a.attname = 'embedding' AND a.attrelid = 'job_embeddings'::regclass"
                 ).fetchone()
+                huge = conn.execute("SHOW huge_pages_status").fetchone()
             result["server"] = {
+                "huge_pages": huge[0] if huge else "?",
                 "postgres": version[0] if version else "?",
                 "pgvector": ext[0] if ext else "?",
                 "settings": settings,
@@ -1197,8 +1225,8 @@ def build_sweep(
     settings = Settings(
         data_dir=tmp,
         database_url=url,
-        db_pool_min=1,
-        db_pool_max=1,
+        db_pool_min=INDEX_SHARDS,
+        db_pool_max=INDEX_SHARDS,
         db_pool_timeout=30.0,
         db_statement_timeout_ms=3_600_000,
     )

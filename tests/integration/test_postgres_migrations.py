@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import random
 import subprocess
 import sys
 import uuid
+from contextlib import contextmanager
 from importlib import resources
 from typing import TYPE_CHECKING
 
@@ -21,8 +23,11 @@ from jobraker_core.errors import ConfigurationError, UpstreamUnavailable
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
+    from pathlib import Path
 
     from jobraker_adapters.embedded import ServiceEndpoints
+    from jobraker_adapters.postgres.pool import Pool
+    from jobraker_core.jobs.model import JobPosting
 
 # Every migration file shipped (each capability adds its own), in the order they are applied:
 # SQL files with their rollback files, and Python ones (steps that compute in Python, with their
@@ -141,7 +146,7 @@ def test_migration_files_ship_inside_the_package() -> None:
 
     assert {f"{m}.sql" for m in SQL_MIGRATIONS} <= names
     assert {f"{m}.rollback.sql" for m in SQL_MIGRATIONS[1:]} <= names
-    assert "0093.job-sketches" in PYTHON_MIGRATIONS
+    assert {"0093.job-sketches", "0094.job-sketch-shards"} <= set(PYTHON_MIGRATIONS)
 
 
 @pytest.mark.parametrize(
@@ -238,21 +243,34 @@ def _roll_back(database_url: str, migration_id: str) -> None:
         backend.connection.close()
 
 
-def _store_as_before_0093(database_url, tmp_path, spec, postings, stored) -> None:
-    """Store jobs and vectors, and register the model with a ``halfvec`` index, as before 0093."""
-    from jobraker_adapters.postgres.embeddings import VectorColumn  # noqa: PLC0415
+@contextmanager
+def _opened_pool(database_url: str, tmp_path: Path) -> Iterator[Pool]:
+    """A connection pool on ``database_url`` for the block."""
     from jobraker_adapters.postgres.pool import open_pool  # noqa: PLC0415
-    from jobraker_adapters.postgres.uow import PostgresUnitOfWorkFactory  # noqa: PLC0415
     from jobraker_adapters.settings import Settings  # noqa: PLC0415
 
     pools = open_pool(database_url, Settings(data_dir=tmp_path))
-    pool = next(pools)
     try:
-        with PostgresUnitOfWorkFactory(pool)() as uow:
-            uow.jobs.save(postings)
-            uow.commit()
+        yield next(pools)
     finally:
         pools.close()
+
+
+def _save_postings(pool: Pool, postings: list[JobPosting]) -> None:
+    """Store ``postings`` in one unit of work."""
+    from jobraker_adapters.postgres.uow import PostgresUnitOfWorkFactory  # noqa: PLC0415
+
+    with PostgresUnitOfWorkFactory(pool)() as uow:
+        uow.jobs.save(postings)
+        uow.commit()
+
+
+def _store_as_before_0093(database_url, tmp_path, spec, postings, stored) -> None:
+    """Store jobs and vectors, and register the model with a ``halfvec`` index, as before 0093."""
+    from jobraker_adapters.postgres.embeddings import VectorColumn  # noqa: PLC0415
+
+    with _opened_pool(database_url, tmp_path) as pool:
+        _save_postings(pool, postings)
     index_name = VectorColumn(spec).index_name
     with psycopg.connect(database_url) as conn:
         conn.execute(
@@ -302,6 +320,7 @@ def test_vectors_stored_before_the_sketches_get_them_and_an_index_over_them(
     from jobraker_core.matching.embedding import EmbeddingSpec  # noqa: PLC0415
 
     apply_migrations(fresh_database)
+    _roll_back(fresh_database, "0094.job-sketch-shards")
     _roll_back(fresh_database, "0093.job-sketches")
     spec = EmbeddingSpec("sketch-mig:8", 8)
     index_name = VectorColumn(spec).index_name
@@ -315,15 +334,16 @@ def test_vectors_stored_before_the_sketches_get_them_and_an_index_over_them(
     assert sketch_column is None
     _store_as_before_0093(fresh_database, tmp_path, spec, postings, stored)
 
-    assert apply_migrations(fresh_database) == ["0093.job-sketches"]
+    assert apply_migrations(fresh_database) == ["0093.job-sketches", "0094.job-sketch-shards"]
     with psycopg.connect(fresh_database) as conn:
         rows = dict(conn.execute("SELECT job_id, sketch::text FROM job_embeddings").fetchall())
     assert rows == {
         posting.id: sketch_text(vector) for posting, vector in zip(postings, stored, strict=True)
     }
-    index_after = _index_definition(fresh_database, index_name) or ""
-    assert "USING hnsw (sketch bit_hamming_ops)" in index_after
-    assert "ef_construction='128'" in index_after.replace(" ", "")
+    for name in VectorColumn(spec).index_names:
+        index_after = _index_definition(fresh_database, name) or ""
+        assert "USING hnsw (sketch bit_hamming_ops)" in index_after
+        assert "ef_construction='128'" in index_after.replace(" ", "")
 
     pools = open_pool(fresh_database, Settings(data_dir=tmp_path))
     pool = next(pools)
@@ -336,5 +356,80 @@ def test_vectors_stored_before_the_sketches_get_them_and_an_index_over_them(
         pools.close()
     assert [hit.job_id for hit in hits] == [postings[1].id]
 
+    _roll_back(fresh_database, "0094.job-sketch-shards")
     _roll_back(fresh_database, "0093.job-sketches")
     assert "halfvec_cosine_ops" in (_index_definition(fresh_database, index_name) or "")
+
+
+@pytest.mark.integration
+def test_a_models_one_sketch_index_becomes_one_index_per_shard(fresh_database, tmp_path):
+    """Migration 0094 replaces a model's one sketch index (0093) with its shards' indexes.
+
+    Each shard index holds the shard's rows (its predicate is the one ``VectorColumn`` queries
+    with), the approximate path finds every job through them, and a rollback puts back the one
+    index.
+    """
+    from contract.builders import make_job  # noqa: PLC0415 - only this test stores rows
+    from jobraker_adapters.postgres.embeddings import (  # noqa: PLC0415
+        INDEX_SHARDS,
+        PostgresJobEmbeddingRepository,
+        VectorColumn,
+    )
+    from jobraker_adapters.postgres.retrieval import PostgresJobRetriever  # noqa: PLC0415
+    from jobraker_core.jobs.model import JobQuery  # noqa: PLC0415
+    from jobraker_core.matching.embedding import EmbeddingSpec  # noqa: PLC0415
+    from jobraker_core.matching.retrieval import JobEmbedding  # noqa: PLC0415
+
+    apply_migrations(fresh_database)
+    _roll_back(fresh_database, "0094.job-sketch-shards")
+    spec = EmbeddingSpec("shard-mig:8", 8)
+    column = VectorColumn(spec)
+    postings = [make_job(f"Engineer {n}") for n in range(8)]
+    stored = [tuple(map(float, random.Random(n).sample(range(-50, 50), 8))) for n in range(8)]
+    with psycopg.connect(fresh_database) as conn:
+        conn.execute(
+            "INSERT INTO embedding_models (model_id, dimensions, index_name, active)"
+            " VALUES (%s, %s, %s, true)",
+            (spec.model_id, spec.dimensions, column.index_name),
+        )
+        conn.execute(
+            f"CREATE INDEX {column.index_name} ON job_embeddings"
+            " USING hnsw (sketch bit_hamming_ops) WITH (m = 32, ef_construction = 128)"
+            f" WHERE model_id = '{spec.model_id}'"
+        )
+    with _opened_pool(fresh_database, tmp_path) as pool:
+        _save_postings(pool, postings)
+        PostgresJobEmbeddingRepository(pool).upsert(
+            spec,
+            [
+                JobEmbedding(posting.id, "0" * 64, vector, posting.last_seen)
+                for posting, vector in zip(postings, stored, strict=True)
+            ],
+        )
+
+        assert apply_migrations(fresh_database) == ["0094.job-sketch-shards"]
+        assert _index_definition(fresh_database, column.index_name) is None
+        with psycopg.connect(fresh_database) as conn:
+            per_shard = [
+                conn.execute(
+                    f"SELECT count(*) FROM job_embeddings e WHERE {column.shard_predicate(shard)}"
+                ).fetchone()
+                for shard in range(INDEX_SHARDS)
+            ]
+            conn.execute("ANALYZE job_embeddings")  # a table never analysed is scanned exactly
+        assert sum(row[0] for row in per_shard if row) == len(postings)
+        for shard, name in enumerate(column.index_names):
+            definition = _index_definition(fresh_database, name) or ""
+            assert "USING hnsw (sketch bit_hamming_ops)" in definition
+            assert f"mod(get_byte(uuid_send(job_id), 15), {INDEX_SHARDS}) = {shard}" in definition
+        retriever = PostgresJobRetriever(
+            pool, spec, full_scan_mb=0, exact_ratio=0, fallback_to_exact=False
+        )
+        with pool.connection() as conn:
+            assert not retriever.scans_everything(conn)  # the approximate path, through the shards
+        for posting, vector in zip(postings, stored, strict=True):
+            assert [hit.job_id for hit in retriever.nearest(vector, JobQuery(), 1)] == [posting.id]
+
+    _roll_back(fresh_database, "0094.job-sketch-shards")
+    assert "sketch bit_hamming_ops" in (_index_definition(fresh_database, column.index_name) or "")
+    assert all(_index_definition(fresh_database, name) is None for name in column.index_names)

@@ -17,6 +17,7 @@ from psycopg.conninfo import make_conninfo
 from jobraker_adapters.container import build_container
 from jobraker_adapters.embedders.hashing import HashingEmbedder
 from jobraker_adapters.postgres.embeddings import (
+    INDEX_SHARDS,
     PostgresJobEmbeddingRepository,
     VectorColumn,
     ensure_vector_types,
@@ -87,17 +88,22 @@ def vectors(db, pg_pool):
     return PostgresJobEmbeddingRepository(pg_pool)
 
 
-def test_registering_a_model_creates_its_hnsw_index(vectors, pg_pool):
-    """A model gets a partial HNSW Hamming index over its own rows' sketches."""
+def test_registering_a_model_creates_its_shards_hnsw_indexes(vectors, pg_pool):
+    """A model gets a partial HNSW Hamming index over each shard of its own rows' sketches."""
     spec = EmbeddingSpec("idx-test:384", 384)
     vectors.register_model(spec)
     column = VectorColumn(spec)
     with pg_pool.connection() as conn:
-        definition = indexes(conn)[column.index_name]
-    assert "USING hnsw (sketch bit_hamming_ops)" in definition
-    assert "m='32'" in definition.replace(" ", "")
-    assert "ef_construction='128'" in definition.replace(" ", "")
-    assert "model_id = 'idx-test:384'::text" in definition
+        found = indexes(conn)
+    assert column.index_name not in found
+    assert len(column.index_names) == INDEX_SHARDS == 2
+    for shard, name in enumerate(column.index_names):
+        definition = found[name]
+        assert "USING hnsw (sketch bit_hamming_ops)" in definition
+        assert "m='32'" in definition.replace(" ", "")
+        assert "ef_construction='128'" in definition.replace(" ", "")
+        assert "model_id = 'idx-test:384'::text" in definition
+        assert f"mod(get_byte(uuid_send(job_id), 15), 2) = {shard}" in definition
 
 
 def test_stored_vectors_carry_their_sketch(vectors, pg_pool, uow):
@@ -164,8 +170,9 @@ def test_migration_0080_rebuilds_small_models_indexes_as_halfvec_and_back(pg_poo
     small, wide = (VectorColumn(spec).index_name for spec in specs)
     assert "(embedding)::vector(384)" in before[small]
     assert "vector_cosine_ops" in before[small]
-    for name in (small, wide):
-        assert "sketch bit_hamming_ops" in current[name]  # what registering creates today (0093)
+    for spec in specs:  # what registering creates today (0093, 0094)
+        for name in VectorColumn(spec).index_names:
+            assert "sketch bit_hamming_ops" in current[name]
     assert "(embedding)::halfvec(384)" in after[small]
     assert "halfvec_cosine_ops" in after[small]
     assert before[wide] == after[wide]  # above 2,000 dimensions it was halfvec already
@@ -250,8 +257,8 @@ def test_large_models_are_indexed_up_to_4000_dimensions_then_searched_exactly(
     vectors.register_model(huge)
     with pg_pool.connection() as conn:
         found = indexes(conn)
-    assert "sketch bit_hamming_ops" in found[VectorColumn(wide).index_name]
-    assert VectorColumn(huge).index_name not in found
+    assert all("sketch bit_hamming_ops" in found[n] for n in VectorColumn(wide).index_names)
+    assert not set(VectorColumn(huge).index_names) & set(found)
     posting = job("Huge")
     store(uow, [posting])
     vector = tuple(1.0 if i == 7 else 0.0 for i in range(4100))
@@ -294,8 +301,8 @@ def corpus(uow, vectors):
     return spec, dict(zip([j.id for j in jobs], [i.vector for i in items], strict=True)), jobs
 
 
-def test_unfiltered_approximate_search_uses_the_hnsw_index(corpus, pg_pool):
-    """The query matches the model's HNSW index, so the planner can walk it.
+def test_unfiltered_approximate_search_uses_each_shards_hnsw_index(corpus, pg_pool):
+    """Each shard's query matches that shard's HNSW index, so the planner can walk it.
 
     With m = 32 the planner rightly prefers a plain scan of these 3,000 small vectors; with
     sequential scans off, only an index whose expression and predicate match can serve it.
@@ -303,20 +310,68 @@ def test_unfiltered_approximate_search_uses_the_hnsw_index(corpus, pg_pool):
     spec, _, _ = corpus
     retriever = PostgresJobRetriever(pg_pool, spec)
     source, where, params = job_filter_sql(JobQuery())
-    query = retriever.approximate_sql(source, where, filtered=False)
+    for shard, name in enumerate(VectorColumn(spec).index_names):
+        query = retriever.approximate_sql(source, where, filtered=False, shard=shard)
+        with pg_pool.connection() as conn:
+            ensure_vector_types(conn)
+            conn.execute("SET LOCAL enable_seqscan = off")
+            plan = "\n".join(
+                row[0]
+                for row in conn.execute(
+                    "EXPLAIN " + query,
+                    {
+                        **params,
+                        **retriever.approximate_params([0.25] * 16, 10),
+                        "r_vector": VectorColumn(spec).wrap([0.25] * 16),
+                        "r_k": 10,
+                    },
+                )
+            )
+        assert f"Index Scan using {name} " in plan
+
+
+def test_the_shards_are_walked_at_once_or_one_after_the_other_with_the_same_result(
+    corpus, pg_pool, tmp_path
+):
+    """A pool with no connection to spare walks the other shard on the caller's connection.
+
+    The lists are the same either way, the shards split the rows between them, and each list
+    is in exact order: the shards' lists are merged by exact similarity.
+    """
+    spec, by_id, _ = corpus
     with pg_pool.connection() as conn:
-        ensure_vector_types(conn)
-        conn.execute("SET LOCAL enable_seqscan = off")
-        plan = conn.execute(
-            "EXPLAIN " + query,
-            {
-                **params,
-                **retriever.approximate_params([0.25] * 16, 10),
-                "r_vector": VectorColumn(spec).wrap([0.25] * 16),
-                "r_k": 10,
-            },
-        ).fetchall()
-    assert VectorColumn(spec).index_name in "\n".join(row[0] for row in plan)
+        shards = {
+            shard: {
+                row[0]
+                for row in conn.execute(
+                    "SELECT e.job_id FROM job_embeddings e"
+                    f" WHERE {VectorColumn(spec).shard_predicate(shard)}"
+                )
+            }
+            for shard in range(INDEX_SHARDS)
+        }
+    assert sum(len(ids) for ids in shards.values()) == len(by_id)
+    assert all(len(ids) > len(by_id) / 3 for ids in shards.values())
+    single = Settings(
+        data_dir=tmp_path, database_url=pg_pool.conninfo, db_pool_min=1, db_pool_max=1
+    )
+    pools = open_pool(pg_pool.conninfo, single)
+    alone = next(pools)
+    try:
+        options = {"full_scan_mb": 0, "exact_ratio": 0, "fallback_to_exact": False}
+        at_once = PostgresJobRetriever(pg_pool, spec, **options)
+        in_turn = PostgresJobRetriever(alone, spec, **options)
+        for query in clustered(random.Random(5), 5, 16):
+            found = at_once.nearest(query, JobQuery(), 10)
+            assert in_turn.nearest(query, JobQuery(), 10) == found
+            assert {h.job_id for h in found} & shards[0]
+            assert {h.job_id for h in found} & shards[1]
+            similarities = [h.similarity for h in found]
+            assert similarities == sorted(similarities, reverse=True)
+            for hit in found:
+                assert hit.similarity == pytest.approx(cosine(by_id[hit.job_id], query), abs=1e-6)
+    finally:
+        pools.close()
 
 
 def test_iterative_scan_fills_the_limit_under_a_one_percent_filter(corpus, pg_pool):
@@ -466,8 +521,8 @@ def test_reindex_after_a_model_change(uow, vectors, pg_pool):
     with pg_pool.connection() as conn:
         found = indexes(conn)
         models = conn.execute("SELECT model_id, active FROM embedding_models").fetchall()
-    assert VectorColumn(EmbeddingSpec.of(old)).index_name not in found
-    assert VectorColumn(EmbeddingSpec.of(new)).index_name in found
+    assert not set(VectorColumn(EmbeddingSpec.of(old)).index_names) & set(found)
+    assert set(VectorColumn(EmbeddingSpec.of(new)).index_names) <= set(found)
     assert models == [(new.model_id, True)]
     hits = PostgresJobRetriever(pg_pool, EmbeddingSpec.of(new)).retrieve(
         text=None, vector=new.embed(["Job 3"])[0], filters=JobQuery(), limit=5

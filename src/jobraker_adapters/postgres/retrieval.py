@@ -3,12 +3,16 @@
 The filters are ``postgres.jobs.job_filter_sql``, the same WHERE the job search uses. Vector
 candidates take one of two paths:
 
-- **approximate**: the model's HNSW index over the vectors' binary sketches
-  (``postgres.sketch``), with ``hnsw.iterative_scan = relaxed_order`` so a filter that rejects
-  most of what the index yields does not cut the list short, ``hnsw.ef_search`` from the
-  settings, and a ``MATERIALIZED`` CTE of the nearest rows by Hamming distance (``rerank`` rows,
-  or ``RERANK_OVERFETCH`` x k when that is more) re-sorted outside it by the stored vectors'
-  full-precision cosine distance, keeping k;
+- **approximate**: the model's HNSW indexes over the vectors' binary sketches
+  (``postgres.sketch``), one per shard of its rows (``INDEX_SHARDS``), walked concurrently: each
+  shard's query runs on its own pooled connection (shard 0 on the caller's), with
+  ``hnsw.iterative_scan = relaxed_order`` so a filter that rejects most of what the index yields
+  does not cut the list short, ``hnsw.ef_search`` from the settings, and a ``MATERIALIZED`` CTE
+  of the shard's nearest rows by Hamming distance (its share of ``rerank`` rows, or of
+  ``RERANK_OVERFETCH`` x k when that is more) re-sorted outside it by the stored vectors'
+  full-precision cosine distance, keeping k; the shards' lists are merged by that distance. A
+  shard whose connection is not free at once (a busy pool) runs on the caller's connection after
+  shard 0, so a search never waits on the pool;
 - **exact**: the filtered rows' full-precision distances computed and sorted, with no index. It
   is taken when the caller asks (``exact=True``), when the model has no index (more than 4,000
   dimensions), while the stored vectors are few enough to scan in about a tenth of a second
@@ -45,13 +49,20 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar
 
 import attrs
 import psycopg
 import structlog
+from psycopg_pool import PoolTimeout
 
-from jobraker_adapters.postgres.embeddings import VectorColumn, ensure_vector_types, similarity
+from jobraker_adapters.postgres.embeddings import (
+    INDEX_SHARDS,
+    VectorColumn,
+    ensure_vector_types,
+    similarity,
+)
 from jobraker_adapters.postgres.errors import translate_errors
 from jobraker_adapters.postgres.jobs import JOB_DATE_ORDER, TEXT_SEARCH_CONFIG, job_filter_sql
 from jobraker_adapters.postgres.sketch import sketch
@@ -79,8 +90,9 @@ if TYPE_CHECKING:
 
     Connection = psycopg.Connection[Any]
 
-DEFAULT_EF_SEARCH: Final = 200
-"""The shipped ``hnsw.ef_search`` (see docs/benchmarks-vectors.md for the recall it gives)."""
+DEFAULT_EF_SEARCH: Final = 150
+"""The shipped ``hnsw.ef_search``: each shard's share of ``DEFAULT_RERANK_ROWS``, so an
+unfiltered search takes its rows in one pass (see docs/benchmarks-vectors.md for the recall)."""
 DEFAULT_EXACT_RATIO: Final = 20.0
 """A filter passed by ``n`` jobs takes the exact path when ``n² <= ratio * k * N`` (``N`` jobs with
 vectors, ``k`` rows wanted). The exact scan fetches ``n`` rows; a filtered HNSW scan visits about
@@ -96,10 +108,14 @@ DEFAULT_FULL_SCAN_MB: Final = 320
 graph reaches some jobs poorly: at 100k postings the HNSW index put a résumé's own RJDB job in its
 top 300 for 92 of 300 résumés where the exact scan did for 298 (ADR 0007), so a scan the size of
 a typical catalogue buys exact recommendations."""
-DEFAULT_RERANK_ROWS: Final = 200
-"""The approximate path reads at least this many rows in sketch order and keeps the ``k`` nearest
-by exact cosine. Hamming distance between sketches only estimates the angle: at 1M jobs the
-200 nearest sketches held 0.99 of the exact top 10, the 100 nearest 0.97 (ADR 0007)."""
+DEFAULT_RERANK_ROWS: Final = 300
+"""The approximate path reads at least this many rows in sketch order, split evenly between the
+shards, and keeps the ``k`` nearest by exact cosine. Hamming distance between sketches only
+estimates the angle: at 1M jobs the 200 nearest sketches held 0.99 of the exact top 10, the 100
+nearest 0.97; with two shards, 150 rows from each gave recall@10 0.96 (ADR 0007)."""
+SHARD_CONNECTION_WAIT_SECONDS: Final = 0.002
+"""How long a search waits for a pooled connection for another shard before walking that shard
+on its own connection instead (after shard 0): a busy pool slows a search, it never blocks it."""
 RERANK_OVERFETCH: Final = 2
 """For a large ``k`` (a recommendation pool of 300) the approximate path reads this many times
 ``k`` rows instead, so the re-sort still chooses among more rows than it keeps; in
@@ -220,6 +236,12 @@ class PostgresJobRetriever:
         self._stored_rows: _Expiring[float] = _Expiring()
         self._skill_shares: _Expiring[SkillShares] = _Expiring()
         self._fallback = fallback_to_exact
+        # Walks the other shards' indexes while the caller's thread walks shard 0; as many
+        # threads as the pool has connections, since each needs one.
+        self._shards = ThreadPoolExecutor(
+            max_workers=max(1, (pool.max_size or 1) * (INDEX_SHARDS - 1)),
+            thread_name_prefix="jobraker-shard",
+        )
 
     @property
     def spec(self) -> EmbeddingSpec:
@@ -418,13 +440,16 @@ class PostgresJobRetriever:
                     return self._with_candidates(conn, vector, hits, also, k)
         return self._exact(conn, source, where, params, filtered=filtered)
 
-    def _from(self, source: str, where: str, *, filtered: bool) -> str:
-        """The FROM and WHERE of the model's vectors, joined to the jobs only when filtering."""
+    def _from(self, source: str, where: str, *, filtered: bool, predicate: str = "") -> str:
+        """The FROM and WHERE of the model's vectors, joined to the jobs only when filtering.
+
+        ``predicate`` selects the rows instead of the model's own (one shard's, say).
+        """
+        predicate = predicate or self._column.predicate
         if not filtered:
-            return f"FROM job_embeddings e WHERE {self._column.predicate}"
+            return f"FROM job_embeddings e WHERE {predicate}"
         return (
-            f"FROM {source}, job_embeddings e"
-            f" WHERE e.job_id = j.id AND {self._column.predicate} AND ({where})"
+            f"FROM {source}, job_embeddings e WHERE e.job_id = j.id AND {predicate} AND ({where})"
         )
 
     def _with_candidates(
@@ -493,19 +518,25 @@ class PostgresJobRetriever:
         return self._stored_rows.get(read)
 
     def approximate_params(self, vector: Sequence[float], k: int) -> dict[str, Any]:
-        """``approximate_sql``'s own parameters: the query's sketch and how many rows to read."""
-        return {"r_sketch": sketch(vector), "r_fetch": max(self._rerank, RERANK_OVERFETCH * k)}
+        """``approximate_sql``'s own parameters: the query's sketch and the rows to read.
 
-    def approximate_sql(self, source: str, where: str, *, filtered: bool) -> str:
-        """The HNSW query: the nearest sketches in relaxed order, re-sorted by exact distance.
-
-        The index orders by the sketches' Hamming distance to the query's sketch (``r_sketch``);
-        the ``r_fetch`` rows it yields are re-sorted outside the ``MATERIALIZED`` CTE by the
-        stored vectors' exact cosine distance, which is also the similarity returned, keeping
-        ``r_k``.
+        ``r_fetch`` is each shard's share of ``rerank`` rows, or of ``RERANK_OVERFETCH`` x k.
         """
-        scope = self._from(source, where, filtered=filtered)
+        rows = max(self._rerank, RERANK_OVERFETCH * k)
+        return {"r_sketch": sketch(vector), "r_fetch": math.ceil(rows / INDEX_SHARDS)}
+
+    def approximate_sql(self, source: str, where: str, *, filtered: bool, shard: int) -> str:
+        """The HNSW query of one shard: its nearest sketches in relaxed order, re-sorted exactly.
+
+        The shard's index orders by the sketches' Hamming distance to the query's sketch
+        (``r_sketch``); the ``r_fetch`` rows it yields are re-sorted outside the ``MATERIALIZED``
+        CTE by the stored vectors' exact cosine distance, which is also the similarity returned,
+        keeping ``r_k``.
+        """
         column = self._column
+        scope = self._from(
+            source, where, filtered=filtered, predicate=column.shard_predicate(shard)
+        )
         return (
             "WITH nearest AS MATERIALIZED ("
             f" SELECT e.job_id, e.embedding, {column.sketch_distance('r_sketch')} AS distance"
@@ -535,13 +566,45 @@ class PostgresJobRetriever:
         *,
         filtered: bool,
     ) -> list[VectorHit]:
+        """Walk every shard's index, the others' on their own connections meanwhile; merge.
+
+        Each shard yields its own ``r_k`` nearest by exact distance; the merged list is sorted
+        the way each shard's is (distance, then job id) and cut to ``r_k``.
+        """
+        statements = [
+            self.approximate_sql(source, where, filtered=filtered, shard=shard)
+            for shard in range(INDEX_SHARDS)
+        ]
+        elsewhere = [
+            self._shards.submit(self._walk_elsewhere, statement, params)
+            for statement in statements[1:]
+        ]
+        rows = self._walk(conn, statements[0], params)
+        for statement, future in zip(statements[1:], elsewhere, strict=True):
+            found = future.result()
+            rows += self._walk(conn, statement, params) if found is None else found
+        rows.sort(key=lambda row: (row[1], row[0]))
+        return [
+            VectorHit(job_id, similarity(distance)) for job_id, distance in rows[: params["r_k"]]
+        ]
+
+    def _walk(self, conn: Connection, statement: str, params: dict[str, Any]) -> list[Any]:
+        """One shard's query on ``conn``, with the HNSW settings for its transaction only."""
         conn.execute(
             "SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true),"
             " set_config('hnsw.ef_search', %s, true)",
             (str(self._ef_search),),
         )
-        rows = conn.execute(self.approximate_sql(source, where, filtered=filtered), params)
-        return [VectorHit(job_id, similarity(distance)) for job_id, distance in rows]
+        return list(conn.execute(statement, params))
+
+    def _walk_elsewhere(self, statement: str, params: dict[str, Any]) -> list[Any] | None:
+        """One shard's query on a connection of its own, or None if none is free at once."""
+        try:
+            with self._pool.connection(SHARD_CONNECTION_WAIT_SECONDS) as conn, translate_errors():
+                ensure_vector_types(conn)
+                return self._walk(conn, statement, params)
+        except PoolTimeout:  # only getting the connection raises it; the rest is translated
+            return None
 
     def _exact(
         self,

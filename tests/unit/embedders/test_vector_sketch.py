@@ -97,3 +97,11 @@ def test_nearer_vectors_have_nearer_sketches():
     bits = sketch_matrix(np.vstack([query[None, :], vectors]).astype(np.float32))
     distances = [int(np.sum(bits[0] != row)) for row in bits[1:]]
     assert distances == sorted(distances)
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.integers(min_value=16, max_value=768), st.integers(min_value=0, max_value=2**32 - 1))
+def test_a_querys_sketch_has_the_stored_sketchs_bits(dims, seed):
+    """``sketch`` (one query, no BLAS threads) gives the bits ``sketches`` stores for a vector."""
+    vector = np.random.default_rng(seed).standard_normal(dims).tolist()
+    assert sketch(vector) == sketches([vector])[0]
