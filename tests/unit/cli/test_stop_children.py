@@ -5,7 +5,12 @@ import sys
 
 from jobraker_cli.main import Child, stop_children
 
-IGNORE_TERM = "import signal; signal.signal(signal.SIGTERM, signal.SIG_IGN)"
+# The child restores Python's SIGINT handler: a shell that starts the tests in the background
+# (no job control) makes them ignore SIGINT, and a child would inherit that.
+IGNORE_TERM = (
+    "import signal; signal.signal(signal.SIGINT, signal.default_int_handler);"
+    " signal.signal(signal.SIGTERM, signal.SIG_IGN)"
+)
 IGNORE_BOTH = IGNORE_TERM + "; signal.signal(signal.SIGINT, signal.SIG_IGN)"
 
 
