@@ -420,8 +420,7 @@ def load(
                 )
         timings["copy_jobs_s"] = time.perf_counter() - started
         if index_first:
-            for statement in column.create_index_sqls(m=m, ef_construction=efc):
-                conn.execute(statement)
+            build_indexes(conn, column, m=m, efc=efc)
         started = time.perf_counter()
         with conn.cursor().copy(
             "COPY job_embeddings (job_id, model_id, content_hash, job_seen_at, embedding, sketch)"
@@ -437,22 +436,19 @@ def load(
         timings["copy_vectors_s"] = time.perf_counter() - started
         if not index_first:
             started = time.perf_counter()
-            for statement in column.create_index_sqls(m=m, ef_construction=efc):
-                conn.execute(statement)
+            build_indexes(conn, column, m=m, efc=efc)
             timings["index_build_s"] = time.perf_counter() - started
         conn.execute("VACUUM ANALYZE jobs")
         conn.execute("VACUUM ANALYZE job_embeddings")
         sizes = conn.execute(
             "SELECT pg_total_relation_size('job_embeddings') - pg_indexes_size('job_embeddings'),"
-            " (SELECT sum(pg_relation_size(name::regclass)) FROM unnest(%s::text[]) AS name),"
-            " pg_total_relation_size('jobs')",
-            (list(column.index_names),),
+            " pg_total_relation_size('jobs')"
         ).fetchone()
-    if sizes is None:
-        raise RuntimeError("no sizes")
+        if sizes is None:
+            raise RuntimeError("no sizes")
+        timings["index_bytes"] = indexes_bytes(conn, column)
     timings["vectors_table_bytes"] = float(sizes[0])
-    timings["index_bytes"] = float(sizes[1])
-    timings["jobs_table_bytes"] = float(sizes[2])
+    timings["jobs_table_bytes"] = float(sizes[1])
     timings["ids"] = ids  # type: ignore[assignment]
     timings["countries"] = countries  # type: ignore[assignment]
     timings["categories"] = categories  # type: ignore[assignment]
@@ -465,22 +461,33 @@ def drop_indexes(conn: psycopg.Connection[Any], column: VectorColumn) -> None:
         conn.execute(sql.SQL("DROP INDEX IF EXISTS {}").format(sql.Identifier(name)))
 
 
+def build_indexes(conn: psycopg.Connection[Any], column: VectorColumn, *, m: int, efc: int) -> None:
+    """Build the model's shard indexes, one after the other."""
+    for statement in column.create_index_sqls(m=m, ef_construction=efc):
+        conn.execute(statement)
+
+
+def indexes_bytes(conn: psycopg.Connection[Any], column: VectorColumn) -> float:
+    """The size of the model's shard indexes together."""
+    row = conn.execute(
+        "SELECT sum(pg_relation_size(name::regclass)) FROM unnest(%s::text[]) AS name",
+        (list(column.index_names),),
+    ).fetchone()
+    if row is None or row[0] is None:
+        raise RuntimeError("no index size")
+    return float(row[0])
+
+
 def rebuild_index(url: str, spec: EmbeddingSpec, m: int, efc: int) -> dict[str, float]:
     """Drop and rebuild the model's shard indexes with other parameters; time and size them."""
     column = VectorColumn(spec)
     with psycopg.connect(url, autocommit=True) as conn:
         drop_indexes(conn, column)
         started = time.perf_counter()
-        for statement in column.create_index_sqls(m=m, ef_construction=efc):
-            conn.execute(statement)
+        build_indexes(conn, column, m=m, efc=efc)
         seconds = time.perf_counter() - started
-        row = conn.execute(
-            "SELECT sum(pg_relation_size(name::regclass)) FROM unnest(%s::text[]) AS name",
-            (list(column.index_names),),
-        ).fetchone()
-    if row is None:
-        raise RuntimeError("no index size")
-    return {"index_build_s": seconds, "index_bytes": float(row[0])}
+        size = indexes_bytes(conn, column)
+    return {"index_build_s": seconds, "index_bytes": size}
 
 
 def prewarm(url: str, spec: EmbeddingSpec) -> None:
