@@ -32,6 +32,7 @@ The data is evaluation data only: it is not shipped, and the test suite never ne
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import multiprocessing
 import os
@@ -523,6 +524,7 @@ def ann_study(
     container = build_container(Settings(data_dir=data_dir))
     if embedder is not None:
         container.embedder.override(providers.Object(embedder))
+    retrievers = contextlib.ExitStack()  # each configuration's walk connections, closed after
     try:
         container.migrate()
         started = time.perf_counter()
@@ -537,8 +539,7 @@ def ann_study(
         embedder = container.embedder()
         spec = container.embedding_spec()
         pool = container.db_pool()
-        shipped = PostgresJobRetriever(pool, spec)
-        with pool.connection() as conn:
+        with PostgresJobRetriever(pool, spec) as shipped, pool.connection() as conn:
             shipped_scans = shipped.scans_everything(conn)
             stored_mb = shipped.stored_rows(conn) * spec.dimensions * 4 / 1_000_000
         results: dict[str, Quality] = {}
@@ -547,7 +548,9 @@ def ann_study(
         skill_seconds: list[float] = []
         for size in POOLS:
             for label, exact, with_skills in CONFIGURATIONS:
-                inner = _SharedText(pool, spec, known, text_seconds, skill_seconds)
+                inner = retrievers.enter_context(
+                    _SharedText(pool, spec, known, text_seconds, skill_seconds)
+                )
                 engine = MatchEngine(
                     _Pinned(inner, exact=exact, skills=with_skills),
                     embedder,  # type: ignore[arg-type]
@@ -581,6 +584,7 @@ def ann_study(
             shipped_scans,
         )
     finally:
+        retrievers.close()
         container.shutdown_resources()
         shutil.rmtree(data_dir, ignore_errors=True)
 

@@ -95,7 +95,9 @@ def measure(jobs: int, profiles: int, data_dir: Path) -> dict[str, Any]:
         container.migrate()
         load_s = _store(container, postings)
         print(f"stored {len(postings):,} postings in {load_s:.0f} s", flush=True)
-        retriever = PostgresJobRetriever(container.db_pool(), _SPEC, text_timeout_ms=10**9)
+        retriever = PostgresJobRetriever(  # text only: no vector, no shard walks
+            container.db_pool(), _SPEC, text_timeout_ms=10**9, walk_connections=0
+        )
         scopes: dict[str, Any] = {}
         for scope, column in ((TextScope.EVERYWHERE, "search"), (TextScope.TITLES, "title_search")):
             seconds: list[float] = []

@@ -81,11 +81,12 @@ from jobraker_adapters.postgres.embeddings import (
 )
 from jobraker_adapters.postgres.jobs import job_filter_sql
 from jobraker_adapters.postgres.migrations import apply_migrations
-from jobraker_adapters.postgres.pool import open_pool
+from jobraker_adapters.postgres.pool import Pool, open_pool
 from jobraker_adapters.postgres.retrieval import (
     DEFAULT_EF_SEARCH,
     DEFAULT_EXACT_RATIO,
     DEFAULT_RERANK_ROWS,
+    DEFAULT_WALK_CONNECTIONS,
     RERANK_OVERFETCH,
     PostgresJobRetriever,
 )
@@ -509,6 +510,46 @@ def prewarm(url: str, spec: EmbeddingSpec) -> None:
 # ----------------------------------------------------------------------------- measure
 
 
+@contextmanager
+def serving(tmp: Path, url: str) -> Iterator[tuple[Pool, contextlib.ExitStack]]:
+    """The benchmark's pool, and a stack that closes the retrievers made on it (``walking``).
+
+    The pool is the request's one connection, kept warm as the API keeps its own; the shards'
+    walks take the retrievers' own walk connections.
+    """
+    settings = Settings(
+        data_dir=tmp,
+        database_url=url,
+        db_pool_min=1,
+        db_pool_max=1,
+        db_pool_timeout=30.0,
+        db_statement_timeout_ms=3_600_000,
+    )
+    pools = open_pool(url, settings)
+    pool = next(pools)
+    pool.wait(timeout=30)
+    try:
+        with contextlib.ExitStack() as retrievers:
+            yield pool, retrievers
+    finally:
+        pools.close()
+
+
+def walking(retriever: PostgresJobRetriever, queries: np.ndarray) -> PostgresJobRetriever:
+    """``retriever`` once its walk connections are open, as a serving process's are.
+
+    They open on the first walks (the searches before that walk on the request's connection):
+    search until there is one per shard, at most ten seconds.
+    """
+    deadline = time.monotonic() + 10
+    n = 0
+    while retriever.walkers.open_connections() < INDEX_SHARDS and time.monotonic() < deadline:
+        retriever.nearest(queries[n % len(queries)], JobQuery(), K)
+        n += 1
+        time.sleep(0.01)
+    return retriever
+
+
 def exact_topk(matrix: np.ndarray, query: np.ndarray, k: int = K) -> np.ndarray:
     """Indices of the ``k`` rows most similar to ``query`` (unit vectors: dot = cosine)."""
     scores = matrix @ query
@@ -630,30 +671,28 @@ def measure(
     results["numpy_10pct"] = _time_subsets(subsets10, queries, country_of)
     results["numpy_1pct"] = _time_subsets(subsets1, queries, category_of)
 
-    settings = Settings(
-        data_dir=tmp,
-        database_url=url,
-        db_pool_min=INDEX_SHARDS,  # a connection per shard, ready: the API keeps its own warm
-        db_pool_max=INDEX_SHARDS,
-        db_pool_timeout=30.0,
-        db_statement_timeout_ms=600_000,
-    )
-    pool_gen = open_pool(url, settings)
-    pool = next(pool_gen)
-    pool.wait(timeout=30)
-    try:
+    with serving(tmp, url) as (pool, retrievers):
         truth10 = subset_truth(by_country, country_of)
         truth1 = subset_truth(by_category, category_of)
         sweep = {}
         for ef in ef_values:
-            retriever = PostgresJobRetriever(pool, spec, ef_search=ef, full_scan_mb=0)
+            retriever = retrievers.enter_context(
+                walking(PostgresJobRetriever(pool, spec, ef_search=ef, full_scan_mb=0), queries)
+            )
             sweep[str(ef)] = ask(
                 lambda q, f, r=retriever: r.nearest(q, f, K), queries, unfiltered, truth_all
             )
         results["hnsw_unfiltered_by_ef_search"] = sweep
-        shipped = PostgresJobRetriever(pool, spec, full_scan_mb=0)
-        iterative = PostgresJobRetriever(
-            pool, spec, full_scan_mb=0, exact_ratio=0, fallback_to_exact=False
+        shipped = retrievers.enter_context(
+            walking(PostgresJobRetriever(pool, spec, full_scan_mb=0), queries)
+        )
+        iterative = retrievers.enter_context(
+            walking(
+                PostgresJobRetriever(
+                    pool, spec, full_scan_mb=0, exact_ratio=0, fallback_to_exact=False
+                ),
+                queries,
+            )
         )
         results["hnsw_unfiltered"] = sweep.get(str(DEFAULT_EF_SEARCH)) or ask(
             lambda q, f: shipped.nearest(q, f, K), queries, unfiltered, truth_all
@@ -683,8 +722,6 @@ def measure(
         results["postgres_exact_unfiltered"] = ask(
             lambda q, f: shipped.nearest(q, f, K, exact=True), few, unfiltered, truth_all
         )
-    finally:
-        pool_gen.close()
     return results
 
 
@@ -810,14 +847,26 @@ def _header(result: dict[str, Any]) -> list[str]:
         ),
         (
             "- Latency is single-client wall time of `PostgresJobRetriever.nearest` (pool "
-            "checkout, settings, query, rows to Python; with shards, the other shard's query "
-            "on a second pooled connection meanwhile), after 10 warm-up queries. The index "
+            f"checkout, {_walks(params)}, rows to Python), after 10 warm-up queries. The index "
             "is what is measured: the retriever's full-scan rule (exact scans while the "
             "vectors take at most `JOBRAKER_VECTOR_FULL_SCAN_MB`, 320 MB by default; ADR 0007) "
             "is off in every run."
         ),
         "",
     ]
+
+
+def _walks(params: dict[str, Any]) -> str:
+    """How the run's searches walked the index (runs before walk connections did not say)."""
+    if "walk_connections" in params:
+        return (
+            "each shard's query at once on a walk connection of the retriever's own, "
+            f"{params['walk_connections']} per retriever, opened before timing"
+        )
+    return (
+        "settings, query; with shards, the other shard's query on a second pooled "
+        "connection meanwhile"
+    )
 
 
 def _storage(result: dict[str, Any]) -> str:
@@ -1125,10 +1174,14 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "ef_construction": args.ef_construction,
             "ef_search_shipped": DEFAULT_EF_SEARCH,
             "exact_ratio": DEFAULT_EXACT_RATIO,
-            "index_type": f"bit({SKETCH_BITS}) sketches, {INDEX_SHARDS} shards walked at once",
+            "index_type": (
+                f"bit({SKETCH_BITS}) sketches, {INDEX_SHARDS} shards walked at once"
+                " on walk connections"
+            ),
             "shards": INDEX_SHARDS,
             "rerank_rows": DEFAULT_RERANK_ROWS,
             "rerank_overfetch": RERANK_OVERFETCH,
+            "walk_connections": DEFAULT_WALK_CONNECTIONS,
             "generate_s": generate_s,
         },
         "vectors_note": VECTORS_NOTES[args.kind],
@@ -1229,27 +1282,19 @@ def build_sweep(
         rows = by_category[(n * 7) % len(CATEGORIES)]
         truth1.append({ids[rows[i]] for i in exact_topk(vectors[rows], q)})
     rows_out = []
-    settings = Settings(
-        data_dir=tmp,
-        database_url=url,
-        db_pool_min=INDEX_SHARDS,
-        db_pool_max=INDEX_SHARDS,
-        db_pool_timeout=30.0,
-        db_statement_timeout_ms=3_600_000,
-    )
     pairs = [tuple(int(x) for x in pair.split(":")) for pair in args.sweep.split(",") if pair]
     configs = [*pairs, (args.m, args.ef_construction)]
     for m, efc in configs:
         print(f"  index m={m} ef_construction={efc} ...", flush=True)
         built = rebuild_index(url, spec, m, efc)
         prewarm(url, spec)
-        pool_gen = open_pool(url, settings)
-        pool = next(pool_gen)
-        try:
+        with serving(tmp, url) as (pool, retrievers):
             recalls: dict[str, float] = {}
             p95: dict[str, float] = {}
             for ef in SWEEP_EF:
-                retriever = PostgresJobRetriever(pool, spec, ef_search=ef, full_scan_mb=0)
+                retriever = retrievers.enter_context(
+                    walking(PostgresJobRetriever(pool, spec, ef_search=ef, full_scan_mb=0), few)
+                )
                 for q in few[:10]:
                     retriever.nearest(q, JobQuery(), K)
                 latencies, found = [], []
@@ -1261,8 +1306,13 @@ def build_sweep(
                     len(f & t) / K for f, t in zip(found, truth, strict=True)
                 )
                 p95[str(ef)] = percentile(latencies, 95) * 1000
-            iterative = PostgresJobRetriever(
-                pool, spec, full_scan_mb=0, exact_ratio=0, fallback_to_exact=False
+            iterative = retrievers.enter_context(
+                walking(
+                    PostgresJobRetriever(
+                        pool, spec, full_scan_mb=0, exact_ratio=0, fallback_to_exact=False
+                    ),
+                    few,
+                )
             )
             latencies, found1 = [], []
             for n, q in enumerate(few):
@@ -1270,8 +1320,6 @@ def build_sweep(
                 started = time.perf_counter()
                 found1.append({h.job_id for h in iterative.nearest(q, query, K)})
                 latencies.append(time.perf_counter() - started)
-        finally:
-            pool_gen.close()
         rows_out.append(
             {
                 "m": m,

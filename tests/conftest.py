@@ -23,12 +23,13 @@ Any test that uses ``services`` (directly or through the fixtures above) is mark
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
@@ -52,7 +53,7 @@ hypothesis_settings.register_profile(
 hypothesis_settings.load_profile("jobraker")
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
 
     from jobraker_adapters.container import Container
 
@@ -148,6 +149,16 @@ def pg_pool(migrated_database: str, tmp_path_factory: pytest.TempPathFactory) ->
         db_pool_timeout=5.0,
     )
     yield from open_pool(migrated_database, settings)
+
+
+@pytest.fixture
+def closing() -> Iterator[Callable[[contextlib.AbstractContextManager[Any]], Any]]:
+    """``closing(thing)`` enters ``thing`` as a context manager and leaves it when the test ends.
+
+    For what holds connections of its own, such as a retriever's walk connections.
+    """
+    with contextlib.ExitStack() as stack:
+        yield stack.enter_context
 
 
 def truncate_all(database_url: str) -> None:

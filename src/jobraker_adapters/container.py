@@ -73,7 +73,7 @@ from jobraker_adapters.postgres.idempotency import PostgresIdempotencyStore
 from jobraker_adapters.postgres.market import PostgresMarketData
 from jobraker_adapters.postgres.migrations import apply_migrations
 from jobraker_adapters.postgres.moderation import PostgresPlatformStatistics
-from jobraker_adapters.postgres.pool import open_pool
+from jobraker_adapters.postgres.pool import Pool, open_pool
 from jobraker_adapters.postgres.retrieval import PostgresJobRetriever
 from jobraker_adapters.postgres.uow import PostgresUnitOfWorkFactory
 from jobraker_adapters.readiness import ServiceReadiness
@@ -280,6 +280,20 @@ def _pool(endpoints: ServiceEndpoints, settings: Settings) -> Iterator[object]:
     yield from open_pool(endpoints.database_url, settings)
 
 
+def _retriever(
+    pool: Pool, spec: EmbeddingSpec, settings: Settings
+) -> Iterator[PostgresJobRetriever]:
+    """The vector retriever, its walk connections closed with the container."""
+    with PostgresJobRetriever(
+        pool,
+        spec,
+        ef_search=settings.hnsw_ef_search,
+        full_scan_mb=settings.vector_full_scan_mb,
+        walk_connections=settings.db_walk_connections,
+    ) as retriever:
+        yield retriever
+
+
 class Container(containers.DeclarativeContainer):
     """Providers of every port and use case. Override any provider in tests."""
 
@@ -320,12 +334,8 @@ class Container(containers.DeclarativeContainer):
     embedder = providers.Resource(open_embedder, settings=settings)
     embedding_spec = providers.Singleton(EmbeddingSpec.of, embedder)
     job_embeddings = providers.Singleton(PostgresJobEmbeddingRepository, pool=db_pool)
-    job_retriever = providers.Singleton(
-        PostgresJobRetriever,
-        pool=db_pool,
-        spec=embedding_spec,
-        ef_search=settings.provided.hnsw_ef_search,
-        full_scan_mb=settings.provided.vector_full_scan_mb,
+    job_retriever = providers.Resource(
+        _retriever, pool=db_pool, spec=embedding_spec, settings=settings
     )
     embed_jobs = providers.Factory(EmbedJobs, embeddings=job_embeddings, embedder=embedder)
     reindex_jobs = providers.Factory(

@@ -369,6 +369,9 @@ class Settings:
     db_pool_max: int = 10
     db_pool_timeout: float = 1.0
     db_statement_timeout_ms: int = 15_000
+    # Connections each process keeps for walking the vector index's shards at once
+    # (postgres.retrieval.Walkers); 0 walks them one after the other on the request's connection.
+    db_walk_connections: int = 4
     adzuna_app_id: str | None = None
     adzuna_app_key: str | None = None
     adzuna_base_url: str = DEFAULT_ADZUNA_BASE_URL
@@ -518,6 +521,7 @@ class Settings:
             db_pool_max=_int(env, "JOBRAKER_DB_POOL_MAX", 10),
             db_pool_timeout=_float(env, "JOBRAKER_DB_POOL_TIMEOUT", 1.0),
             db_statement_timeout_ms=_int(env, "JOBRAKER_DB_STATEMENT_TIMEOUT_MS", 15_000),
+            db_walk_connections=_int(env, "JOBRAKER_DB_WALK_CONNECTIONS", 4),
             adzuna_app_id=env.get("ADZUNA_APP_ID") or None,
             adzuna_app_key=env.get("ADZUNA_API_KEY") or env.get("ADZUNA_APP_KEY") or None,
             adzuna_base_url=(env.get("ADZUNA_BASE_URL") or DEFAULT_ADZUNA_BASE_URL).rstrip("/"),

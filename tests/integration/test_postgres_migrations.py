@@ -348,10 +348,10 @@ def test_vectors_stored_before_the_sketches_get_them_and_an_index_over_them(
     pools = open_pool(fresh_database, Settings(data_dir=tmp_path))
     pool = next(pools)
     try:
-        retriever = PostgresJobRetriever(
+        with PostgresJobRetriever(
             pool, spec, full_scan_mb=0, exact_ratio=0, fallback_to_exact=False
-        )
-        hits = retriever.nearest(stored[1], JobQuery(), 1)
+        ) as retriever:
+            hits = retriever.nearest(stored[1], JobQuery(), 1)
     finally:
         pools.close()
     assert [hit.job_id for hit in hits] == [postings[1].id]
@@ -422,13 +422,14 @@ def test_a_models_one_sketch_index_becomes_one_index_per_shard(fresh_database, t
             definition = _index_definition(fresh_database, name) or ""
             assert "USING hnsw (sketch bit_hamming_ops)" in definition
             assert f"mod(get_byte(uuid_send(job_id), 15), {INDEX_SHARDS}) = {shard}" in definition
-        retriever = PostgresJobRetriever(
+        with PostgresJobRetriever(
             pool, spec, full_scan_mb=0, exact_ratio=0, fallback_to_exact=False
-        )
-        with pool.connection() as conn:
-            assert not retriever.scans_everything(conn)  # the approximate path, through the shards
-        for posting, vector in zip(postings, stored, strict=True):
-            assert [hit.job_id for hit in retriever.nearest(vector, JobQuery(), 1)] == [posting.id]
+        ) as retriever:
+            with pool.connection() as conn:
+                assert not retriever.scans_everything(conn)  # the approximate path, the shards
+            for posting, vector in zip(postings, stored, strict=True):
+                found = retriever.nearest(vector, JobQuery(), 1)
+                assert [hit.job_id for hit in found] == [posting.id]
 
     _roll_back(fresh_database, "0094.job-sketch-shards")
     assert "sketch bit_hamming_ops" in (_index_definition(fresh_database, column.index_name) or "")

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 import random
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING, Final
 
 import attrs
 import psycopg
@@ -37,6 +40,11 @@ from jobraker_core.matching.use_cases_index import (
     EmbedJobs,
     ReindexJobs,
 )
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from jobraker_adapters.postgres.pool import Pool
 
 pytestmark = pytest.mark.integration
 
@@ -222,7 +230,7 @@ def test_migration_0081_keeps_vectors_in_the_row_and_back(pg_pool):
     assert after == ("e", ["toast_tuple_target=8160"])
 
 
-def test_similarities_are_full_precision_though_the_index_is_half(vectors, pg_pool, uow):
+def test_similarities_are_full_precision_though_the_index_is_half(vectors, pg_pool, uow, closing):
     """The approximate and the exact path both return the stored vectors' exact cosine."""
     spec = EmbeddingSpec("prec-test:16", 16)
     vectors.register_model(spec)
@@ -238,8 +246,8 @@ def test_similarities_are_full_precision_though_the_index_is_half(vectors, pg_po
     )
     query = tuple(0.3 + 1e-4 * i * i for i in range(16))
     expected = {p.id: cosine(query, row) for p, row in zip(postings, rows, strict=True)}
-    retriever = PostgresJobRetriever(
-        pg_pool, spec, full_scan_mb=0, exact_ratio=0, fallback_to_exact=False
+    retriever = closing(
+        PostgresJobRetriever(pg_pool, spec, full_scan_mb=0, exact_ratio=0, fallback_to_exact=False)
     )
     for exact in (False, True):
         hits = retriever.nearest(query, JobQuery(), 3, exact=exact)
@@ -330,10 +338,34 @@ def test_unfiltered_approximate_search_uses_each_shards_hnsw_index(corpus, pg_po
         assert f"Index Scan using {name} " in plan
 
 
+APPROXIMATE_ONLY: Final = {"full_scan_mb": 0, "exact_ratio": 0, "fallback_to_exact": False}
+
+
+def walk_backends(pool: Pool) -> list[tuple[int, str, str]]:
+    """The walk connections open on the server: process id, application name, state."""
+    with pool.connection() as conn:
+        return [
+            (row[0], row[1], row[2])
+            for row in conn.execute(
+                "SELECT pid, application_name, state FROM pg_stat_activity"
+                " WHERE application_name = 'jobraker-walk' AND pid <> pg_backend_pid()"
+            )
+        ]
+
+
+def search_until_walking(retriever: PostgresJobRetriever, query: Sequence[float]) -> None:
+    """Search until the retriever's walk connections are open (they open on the first walks)."""
+    deadline = time.monotonic() + 10
+    while retriever.walkers.open_connections() < INDEX_SHARDS:
+        assert time.monotonic() < deadline, "the walk connections never opened"
+        retriever.nearest(query, JobQuery(), 10)
+        time.sleep(0.01)
+
+
 def test_the_shards_are_walked_at_once_or_one_after_the_other_with_the_same_result(
-    corpus, pg_pool, tmp_path
+    corpus, pg_pool, closing
 ):
-    """A pool with no connection to spare walks the other shard on the caller's connection.
+    """With walk connections the shards are walked at once; with none, on the caller's connection.
 
     The lists are the same either way, the shards split the rows between them, and each list
     is in exact order: the shards' lists are merged by exact similarity.
@@ -352,34 +384,113 @@ def test_the_shards_are_walked_at_once_or_one_after_the_other_with_the_same_resu
         }
     assert sum(len(ids) for ids in shards.values()) == len(by_id)
     assert all(len(ids) > len(by_id) / 3 for ids in shards.values())
-    single = Settings(
-        data_dir=tmp_path, database_url=pg_pool.conninfo, db_pool_min=1, db_pool_max=1
+    at_once = closing(PostgresJobRetriever(pg_pool, spec, **APPROXIMATE_ONLY))
+    in_turn = closing(PostgresJobRetriever(pg_pool, spec, walk_connections=0, **APPROXIMATE_ONLY))
+    queries = clustered(random.Random(5), 5, 16)
+    search_until_walking(at_once, queries[0])
+    for query in queries:
+        found = at_once.nearest(query, JobQuery(), 10)
+        assert in_turn.nearest(query, JobQuery(), 10) == found
+        assert {h.job_id for h in found} & shards[0]
+        assert {h.job_id for h in found} & shards[1]
+        similarities = [h.similarity for h in found]
+        assert similarities == sorted(similarities, reverse=True)
+        for hit in found:
+            assert hit.similarity == pytest.approx(cosine(by_id[hit.job_id], query), abs=1e-6)
+    assert in_turn.walkers.open_connections() == 0
+
+
+def test_walk_connections_carry_the_search_settings_in_their_session(corpus, pg_pool, closing):
+    """A walk connection is autocommit, named ``jobraker-walk``, with the retriever's HNSW settings.
+
+    The settings live in the session, so a walk needs no round trip to set them; the caller's
+    pooled connections keep the server's defaults.
+    """
+    spec, _, _ = corpus
+    retriever = closing(PostgresJobRetriever(pg_pool, spec, ef_search=77, **APPROXIMATE_ONLY))
+    search_until_walking(retriever, clustered(random.Random(6), 1, 16)[0])
+    seen = retriever.walkers.walk(
+        "SELECT current_setting('hnsw.ef_search'), current_setting('hnsw.iterative_scan'),"
+        " current_setting('application_name')",
+        {},
     )
-    pools = open_pool(pg_pool.conninfo, single)
-    alone = next(pools)
-    try:
-        options = {"full_scan_mb": 0, "exact_ratio": 0, "fallback_to_exact": False}
-        at_once = PostgresJobRetriever(pg_pool, spec, **options)
-        in_turn = PostgresJobRetriever(alone, spec, **options)
-        for query in clustered(random.Random(5), 5, 16):
-            found = at_once.nearest(query, JobQuery(), 10)
-            assert in_turn.nearest(query, JobQuery(), 10) == found
-            assert {h.job_id for h in found} & shards[0]
-            assert {h.job_id for h in found} & shards[1]
-            similarities = [h.similarity for h in found]
-            assert similarities == sorted(similarities, reverse=True)
-            for hit in found:
-                assert hit.similarity == pytest.approx(cosine(by_id[hit.job_id], query), abs=1e-6)
-    finally:
-        pools.close()
+    assert seen == [("77", "relaxed_order", "jobraker-walk")]
+    backends = walk_backends(pg_pool)
+    assert len(backends) == retriever.walkers.open_connections() >= INDEX_SHARDS
+    assert {state for _, _, state in backends} == {"idle"}  # autocommit: no open transaction
+    with pg_pool.connection() as conn:
+        row = conn.execute(
+            "SELECT current_setting('hnsw.ef_search'), current_setting('hnsw.iterative_scan')"
+        ).fetchone()
+    assert row == ("40", "off")  # pgvector's defaults, untouched on the application pool
 
 
-def test_iterative_scan_fills_the_limit_under_a_one_percent_filter(corpus, pg_pool):
+def test_broken_walk_connections_cost_a_search_nothing(corpus, pg_pool, closing):
+    """Walk connections killed by the server (a restart, say): the search walks on the caller's.
+
+    The next search gets the same list, and the walkers reconnect for the ones after it.
+    """
+    spec, _, _ = corpus
+    retriever = closing(PostgresJobRetriever(pg_pool, spec, **APPROXIMATE_ONLY))
+    query = clustered(random.Random(7), 1, 16)[0]
+    search_until_walking(retriever, query)
+    expected = retriever.nearest(query, JobQuery(), 10)
+    killed = [pid for pid, _, _ in walk_backends(pg_pool)]
+    assert len(killed) >= INDEX_SHARDS
+    with pg_pool.connection() as conn:
+        for pid in killed:
+            conn.execute("SELECT pg_terminate_backend(%s, 5000)", (pid,))
+    assert retriever.nearest(query, JobQuery(), 10) == expected
+    search_until_walking(retriever, query)
+    assert not {pid for pid, _, _ in walk_backends(pg_pool)} & set(killed)
+    assert retriever.nearest(query, JobQuery(), 10) == expected
+
+
+def test_a_walk_that_times_out_fails_the_search(corpus, settings, closing):
+    """A statement timeout on a walk connection is an error, not a broken connection to skip.
+
+    The walkers take the pool's connection options, its statement timeout among them.
+    """
+    spec, _, _ = corpus
+    short = attrs.evolve(settings, db_statement_timeout_ms=50, db_pool_min=1, db_pool_max=2)
+    pools = open_pool(str(settings.database_url), short)
+    pool = next(pools)
+    closing(contextlib.closing(pools))  # closed after the retriever: the stack unwinds in turn
+    retriever = closing(PostgresJobRetriever(pool, spec, **APPROXIMATE_ONLY))
+    search_until_walking(retriever, clustered(random.Random(8), 1, 16)[0])
+    with pytest.raises(psycopg.errors.QueryCanceled):
+        retriever.walkers.walk("SELECT pg_sleep(1)", {})
+
+
+def test_closed_walkers_hold_no_connection_and_searches_go_on(corpus, pg_pool):
+    """``close()`` closes the walk connections; a search after it walks on the caller's."""
+    spec, by_id, _ = corpus
+    query = clustered(random.Random(9), 1, 16)[0]
+    with PostgresJobRetriever(pg_pool, spec, **APPROXIMATE_ONLY) as retriever:
+        search_until_walking(retriever, query)
+        expected = retriever.nearest(query, JobQuery(), 10)
+    assert walk_backends(pg_pool) == []
+    assert retriever.walkers.walk("SELECT 1", {}) is None
+    assert retriever.nearest(query, JobQuery(), 10) == expected
+    assert len(expected) == 10
+    assert {hit.job_id for hit in expected} <= set(by_id)
+
+
+@pytest.mark.parametrize("connections", [-1, 101])
+def test_walk_connections_out_of_range_are_refused(pg_pool, connections):
+    """A misconfigured number of walk connections fails at start-up, not at the first search."""
+    with pytest.raises(ConfigurationError, match="walk connections"):
+        PostgresJobRetriever(pg_pool, EmbeddingSpec("neg:4", 4), walk_connections=connections)
+
+
+def test_iterative_scan_fills_the_limit_under_a_one_percent_filter(corpus, pg_pool, closing):
     """With only the approximate path (no exact fallback), a 1% filter still gets ``limit`` rows."""
     spec, by_id, jobs = corpus
     rare = {j.id for j in jobs if j.category == "rare"}
-    retriever = PostgresJobRetriever(
-        pg_pool, spec, ef_search=10, full_scan_mb=0, exact_ratio=0, fallback_to_exact=False
+    retriever = closing(
+        PostgresJobRetriever(
+            pg_pool, spec, ef_search=10, full_scan_mb=0, exact_ratio=0, fallback_to_exact=False
+        )
     )
     query = clustered(random.Random(1), 1, 16)[0]
     hits = retriever.nearest(query, JobQuery(category="rare"), 20)
@@ -410,19 +521,28 @@ def test_a_small_catalogue_is_scanned_exactly(corpus, pg_pool):
         assert found == exact[:10]
 
 
-def test_the_container_passes_the_full_scan_size(corpus, settings, pg_pool):
-    """``vector_full_scan_mb`` from the settings reaches the container's retriever."""
+def test_the_container_passes_the_full_scan_size_and_walk_connections(corpus, settings, pg_pool):
+    """``vector_full_scan_mb`` and ``db_walk_connections`` reach the container's retriever.
+
+    Shutting the container down closes the retriever's walk connections.
+    """
     spec = corpus[0]
     decided = []
-    for size in (320, 0):
-        container = build_container(attrs.evolve(settings, vector_full_scan_mb=size))
+    for size, walkers in ((320, 4), (0, 2)):
+        chosen = attrs.evolve(settings, vector_full_scan_mb=size, db_walk_connections=walkers)
+        container = build_container(chosen)
         container.embedding_spec.override(spec)
         try:
+            retriever = container.job_retriever()
             with pg_pool.connection() as conn:
-                decided.append(container.job_retriever().scans_everything(conn))
+                decided.append(retriever.scans_everything(conn))
+            assert retriever.walkers.connections == walkers
+            if not size:
+                search_until_walking(retriever, clustered(random.Random(4), 1, 16)[0])
         finally:
             container.shutdown_resources()
     assert decided == [True, False]
+    assert walk_backends(pg_pool) == []
 
 
 def test_a_negative_full_scan_size_is_refused(pg_pool):
@@ -438,13 +558,13 @@ def test_re_sorted_rows_out_of_range_are_refused(pg_pool, rerank):
         PostgresJobRetriever(pg_pool, EmbeddingSpec("neg:4", 4), rerank=rerank)
 
 
-def test_the_approximate_path_re_sorts_what_the_sketches_rank(corpus, pg_pool):
+def test_the_approximate_path_re_sorts_what_the_sketches_rank(corpus, pg_pool, closing):
     """Rows read in sketch order come back in exact cosine order with exact similarities."""
     spec, by_id, _ = corpus
     query = next(iter(by_id.values()))
     expected = sorted(by_id, key=lambda i: -cosine(query, by_id[i]))[:5]
-    retriever = PostgresJobRetriever(
-        pg_pool, spec, full_scan_mb=0, exact_ratio=0, fallback_to_exact=False
+    retriever = closing(
+        PostgresJobRetriever(pg_pool, spec, full_scan_mb=0, exact_ratio=0, fallback_to_exact=False)
     )
     hits = retriever.nearest(query, JobQuery(), 5)
     assert [hit.job_id for hit in hits] == expected
@@ -452,10 +572,10 @@ def test_the_approximate_path_re_sorts_what_the_sketches_rank(corpus, pg_pool):
         assert hit.similarity == pytest.approx(cosine(query, by_id[hit.job_id]), abs=1e-6)
 
 
-def test_approximate_search_agrees_with_exact_search(corpus, pg_pool):
+def test_approximate_search_agrees_with_exact_search(corpus, pg_pool, closing):
     """Unfiltered top-10 from the index matches the exact top-10 (recall of at least 0.9)."""
     spec, _, _ = corpus
-    retriever = PostgresJobRetriever(pg_pool, spec, full_scan_mb=0)
+    retriever = closing(PostgresJobRetriever(pg_pool, spec, full_scan_mb=0))
     queries = clustered(random.Random(2), 10, 16)
     overlap = 0
     for query in queries:
@@ -631,14 +751,16 @@ class MissingIndex(PostgresJobRetriever):
         return [hit for hit in hits if hit.job_id not in self.hidden][:k]
 
 
-def test_full_text_candidates_missed_by_the_index_are_ranked_by_their_own_vectors(corpus, pg_pool):
+def test_full_text_candidates_missed_by_the_index_are_ranked_by_their_own_vectors(
+    corpus, pg_pool, closing
+):
     """A job the index missed but the text found takes its exact place in the vector list."""
     spec, by_id, jobs = corpus
     query = clustered(random.Random(9), 1, 16)[0]
     nearest = sorted(by_id, key=lambda i: -sum(a * b for a, b in zip(by_id[i], query, strict=True)))
     target = nearest[0]
     title = next(j.title for j in jobs if j.id == target)  # "Job <n>": its number is unique
-    retriever = MissingIndex(pg_pool, spec, full_scan_mb=0)
+    retriever = closing(MissingIndex(pg_pool, spec, full_scan_mb=0))
     retriever.hidden = frozenset({target})
     without_text = retriever.retrieve(text=None, vector=query, filters=JobQuery(), limit=10)
     assert target not in {r.job_id for r in without_text}

@@ -99,6 +99,15 @@ def test_the_vector_full_scan_size_is_read_and_checked():
         Settings.from_env({"JOBRAKER_VECTOR_FULL_SCAN_MB": "lots"}, data_dir=DATA)
 
 
+def test_the_walk_connections_are_read_and_checked():
+    """``JOBRAKER_DB_WALK_CONNECTIONS``: 4 by default, 0 walks the shards one after the other."""
+    assert Settings.from_env({}, data_dir=DATA).db_walk_connections == 4
+    none = Settings.from_env({"JOBRAKER_DB_WALK_CONNECTIONS": "0"}, data_dir=DATA)
+    assert none.db_walk_connections == 0
+    with pytest.raises(ConfigurationError, match="JOBRAKER_DB_WALK_CONNECTIONS"):
+        Settings.from_env({"JOBRAKER_DB_WALK_CONNECTIONS": "some"}, data_dir=DATA)
+
+
 def test_the_recommendation_cache_lifetime_is_read_and_checked():
     """``JOBRAKER_RECOMMENDATION_CACHE_SECONDS``: 60 by default, 0 to 3600, whole seconds."""
     assert Settings.from_env({}, data_dir=DATA).recommendation_cache_seconds == 60

@@ -5,14 +5,15 @@ candidates take one of two paths:
 
 - **approximate**: the model's HNSW indexes over the vectors' binary sketches
   (``postgres.sketch``), one per shard of its rows (``INDEX_SHARDS``), walked concurrently: each
-  shard's query runs on its own pooled connection (shard 0 on the caller's), with
-  ``hnsw.iterative_scan = relaxed_order`` so a filter that rejects most of what the index yields
-  does not cut the list short, ``hnsw.ef_search`` from the settings, and a ``MATERIALIZED`` CTE
-  of the shard's nearest rows by Hamming distance (its share of ``rerank`` rows, or of
-  ``RERANK_OVERFETCH`` x k when that is more) re-sorted outside it by the stored vectors'
-  full-precision cosine distance, keeping k; the shards' lists are merged by that distance. A
-  shard whose connection is not free at once (a busy pool) runs on the caller's connection after
-  shard 0, so a search never waits on the pool;
+  shard's query runs on a walk connection of its own (``Walkers``; shard 0 in the caller's
+  thread, the others in threads), with ``hnsw.iterative_scan = relaxed_order`` so a filter that
+  rejects most of what the index yields does not cut the list short, ``hnsw.ef_search`` from the
+  settings, and a ``MATERIALIZED`` CTE of the shard's nearest rows by Hamming distance (its share
+  of ``rerank`` rows, or of ``RERANK_OVERFETCH`` x k when that is more) re-sorted outside it by
+  the stored vectors' full-precision cosine distance, keeping k; the shards' lists are merged by
+  that distance. A shard for which no walk connection is free at once (a busy server), or whose
+  walk connection turns out broken (a restarted server), runs on the caller's connection
+  instead, so a search never waits on the walkers and never fails for them;
 - **exact**: the filtered rows' full-precision distances computed and sorted, with no index. It
   is taken when the caller asks (``exact=True``), when the model has no index (more than 4,000
   dimensions), while the stored vectors are few enough to scan in about a tenth of a second
@@ -47,19 +48,21 @@ whole request.
 from __future__ import annotations
 
 import math
+import threading
 import time
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any, Final, Generic, Self, TypeVar
 
 import attrs
 import psycopg
 import structlog
-from psycopg_pool import PoolTimeout
+from psycopg_pool import ConnectionPool, PoolClosed, PoolTimeout
 
 from jobraker_adapters.postgres.embeddings import (
     INDEX_SHARDS,
     VectorColumn,
+    configure_connection,
     ensure_vector_types,
     similarity,
 )
@@ -83,6 +86,7 @@ from jobraker_core.matching.retrieval import (
 if TYPE_CHECKING:
     import uuid
     from collections.abc import Callable, Collection
+    from types import TracebackType
 
     from jobraker_adapters.postgres.pool import Pool
     from jobraker_core.jobs.model import JobQuery
@@ -114,8 +118,12 @@ shards, and keeps the ``k`` nearest by exact cosine. Hamming distance between sk
 estimates the angle: at 1M jobs the 200 nearest sketches held 0.99 of the exact top 10, the 100
 nearest 0.97; with two shards, 150 rows from each gave recall@10 0.96 (ADR 0007)."""
 SHARD_CONNECTION_WAIT_SECONDS: Final = 0.002
-"""How long a search waits for a pooled connection for another shard before walking that shard
-on its own connection instead (after shard 0): a busy pool slows a search, it never blocks it."""
+"""How long a search waits for a walk connection for a shard before walking that shard on the
+caller's connection instead: busy walkers slow a search, they never block it."""
+DEFAULT_WALK_CONNECTIONS: Final = 4
+"""Walk connections per retriever (``Walkers``): two searches at once walk every shard in
+parallel; more searches than that walk some shards on their own connections, one after the
+other, when the server's cores are busy anyway."""
 RERANK_OVERFETCH: Final = 2
 """For a large ``k`` (a recommendation pool of 300) the approximate path reads this many times
 ``k`` rows instead, so the re-sort still chooses among more rows than it keeps; in
@@ -190,8 +198,134 @@ class SkillShares:
         return cls(shares, float(postings), float(frequencies[len(skills)]) / 2)
 
 
+class Walkers:
+    """Connections that walk HNSW shards: autocommit, with the search settings in the session.
+
+    A shard walked on a connection of the application pool costs four round trips besides its
+    query: the pool's check, ``BEGIN``, the transaction's HNSW settings, ``COMMIT``; with both
+    of a two-core server's cores walking, each of those waits for a core, and at 1M jobs they
+    added about 2 ms to a 7 ms search (ADR 0007). A walk connection is handed out unchecked, runs
+    in autocommit, and got ``hnsw.ef_search`` and ``hnsw.iterative_scan`` for its session when it
+    connected, so a walk is its query's one round trip. One broken by a restarted server shows
+    when its query fails: ``walk`` then says None, the pool discards it, and the caller walks
+    that shard on its own, checked connection.
+
+    The pool opens on the first walk, with no connection (``min_size`` 0): a process that never
+    searches approximately (a catalogue small enough to scan exactly) holds none, and connections
+    idle for psycopg_pool's ``max_idle`` (10 minutes) close. The first walks after that run on
+    the caller's connection while the pool connects.
+    """
+
+    def __init__(self, pool: Pool, *, connections: int, ef_search: int) -> None:
+        """Walk with up to ``connections`` connections like ``pool``'s (0: never; see above)."""
+        if not 0 <= connections <= 100:  # noqa: PLR2004 - a sane bound on connections
+            raise ConfigurationError(
+                f"walk connections must be between 0 and 100, not {connections}"
+            )
+        self._source = pool
+        self._connections = connections
+        self._ef_search = ef_search
+        self._pool: Pool | None = None
+        self._closed = False
+        self._lock = threading.Lock()
+        # the shards after the first are walked in these threads, each on a walk connection
+        self._threads = ThreadPoolExecutor(
+            max_workers=max(1, connections), thread_name_prefix="jobraker-walk"
+        )
+
+    @property
+    def connections(self) -> int:
+        """At most how many walk connections are open at once."""
+        return self._connections
+
+    def open_connections(self) -> int:
+        """How many walk connections are open now, in use or idle."""
+        with self._lock:
+            pool = self._pool
+        return pool.get_stats().get("pool_size", 0) if pool is not None else 0
+
+    def submit(self, statement: str, params: dict[str, Any]) -> Future[list[Any] | None]:
+        """``walk`` in a thread of the walkers' (done at once with None when there are none)."""
+        with self._lock:
+            walking = self._connections > 0 and not self._closed
+        if walking:
+            try:
+                return self._threads.submit(self.walk, statement, params)
+            except RuntimeError:  # closed meanwhile: the threads take no more work
+                pass
+        done: Future[list[Any] | None] = Future()
+        done.set_result(None)
+        return done
+
+    def walk(self, statement: str, params: dict[str, Any]) -> list[Any] | None:
+        """One shard's query on a walk connection: its rows, or None if it cannot have one.
+
+        None when no walk connection is free within ``SHARD_CONNECTION_WAIT_SECONDS``, when there
+        are none (0, or closed), or when the connection was broken. A failing query on a sound
+        connection (a statement timeout) raises, as it would on the caller's.
+        """
+        pool = self._opened()
+        if pool is None:
+            return None
+        try:
+            with pool.connection(SHARD_CONNECTION_WAIT_SECONDS) as conn:
+                ensure_vector_types(conn)
+                try:
+                    return conn.execute(statement, params).fetchall()
+                except psycopg.OperationalError:
+                    if not conn.broken:
+                        raise
+                    _log.warning("walk_connection_broken")
+                    return None  # the pool discards a broken connection given back
+        except (PoolTimeout, PoolClosed):
+            return None
+
+    def close(self) -> None:
+        """Close the walk connections and stop the threads (a later ``walk`` says None)."""
+        with self._lock:
+            self._closed = True
+            pool, self._pool = self._pool, None
+        self._threads.shutdown(wait=True)
+        if pool is not None:
+            pool.close()
+
+    def _opened(self) -> Pool | None:
+        with self._lock:
+            if self._pool is None and self._connections and not self._closed:
+                self._pool = ConnectionPool(
+                    self._source.conninfo,
+                    kwargs=self._connection_kwargs,
+                    min_size=0,
+                    max_size=self._connections,
+                    configure=self._configure,
+                    name="jobraker-walk",
+                    open=False,
+                )
+                self._pool.open(wait=False)
+            return self._pool
+
+    def _connection_kwargs(self) -> dict[str, Any]:
+        """The application pool's connection parameters, in autocommit and named for walking."""
+        kwargs = self._source.kwargs
+        given = kwargs() if callable(kwargs) else kwargs or {}
+        return {**given, "autocommit": True, "application_name": "jobraker-walk"}
+
+    def _configure(self, conn: Connection) -> None:
+        """A new walk connection: pgvector's types and the HNSW settings for its session."""
+        configure_connection(conn)
+        conn.execute(
+            "SELECT set_config('hnsw.iterative_scan', 'relaxed_order', false),"
+            " set_config('hnsw.ef_search', %s, false)",
+            (str(self._ef_search),),
+        )
+
+
 class PostgresJobRetriever:
-    """A ``JobRetriever`` on PostgreSQL with pgvector, for the vectors of one embedding model."""
+    """A ``JobRetriever`` on PostgreSQL with pgvector, for the vectors of one embedding model.
+
+    It owns ``Walkers`` (their connections and threads): ``close()`` it, or use it as a context
+    manager, when done.
+    """
 
     def __init__(
         self,
@@ -205,6 +339,7 @@ class PostgresJobRetriever:
         full_scan_mb: float = DEFAULT_FULL_SCAN_MB,
         skill_budget: int = SKILL_ROW_BUDGET,
         rerank: int = DEFAULT_RERANK_ROWS,
+        walk_connections: int = DEFAULT_WALK_CONNECTIONS,
     ) -> None:
         """Search vectors of ``spec`` on ``pool``; ``ef_search`` is the HNSW search list size.
 
@@ -214,6 +349,8 @@ class PostgresJobRetriever:
         ``text_timeout_ms`` bounds the full-text and skill queries (``DEFAULT_TEXT_TIMEOUT_MS``);
         ``skill_budget`` is ``SkillQuery``'s: about how many postings the skill list weighs.
         ``rerank`` is how many rows the approximate path re-sorts (``DEFAULT_RERANK_ROWS``).
+        ``walk_connections`` is how many ``Walkers`` connections walk shards at once; 0 walks
+        every shard on the caller's connection, one after the other.
         """
         if not 1 <= ef_search <= 1000:  # noqa: PLR2004 - pgvector's documented range
             raise ConfigurationError(f"hnsw ef_search must be between 1 and 1000, not {ef_search}")
@@ -236,17 +373,32 @@ class PostgresJobRetriever:
         self._stored_rows: _Expiring[float] = _Expiring()
         self._skill_shares: _Expiring[SkillShares] = _Expiring()
         self._fallback = fallback_to_exact
-        # Walks the other shards' indexes while the caller's thread walks shard 0; as many
-        # threads as the pool has connections, since each needs one.
-        self._shards = ThreadPoolExecutor(
-            max_workers=max(1, (pool.max_size or 1) * (INDEX_SHARDS - 1)),
-            thread_name_prefix="jobraker-shard",
-        )
+        self._walkers = Walkers(pool, connections=walk_connections, ef_search=ef_search)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the walk connections and threads; searches after this walk on the caller's."""
+        self._walkers.close()
 
     @property
     def spec(self) -> EmbeddingSpec:
         """The embedding model whose vectors this retriever searches."""
         return self._column.spec
+
+    @property
+    def walkers(self) -> Walkers:
+        """The connections and threads that walk the index's shards at once."""
+        return self._walkers
 
     def retrieve(
         self,
@@ -566,20 +718,21 @@ class PostgresJobRetriever:
         *,
         filtered: bool,
     ) -> list[VectorHit]:
-        """Walk every shard's index, the others' on their own connections meanwhile; merge.
+        """Walk every shard's index at once on walk connections (``Walkers``); merge.
 
-        Each shard yields its own ``r_k`` nearest by exact distance; the merged list is sorted
-        the way each shard's is (distance, then job id) and cut to ``r_k``.
+        Shard 0 is walked in the caller's thread, the others in the walkers' threads; a shard
+        the walkers cannot take is walked on ``conn``. Each shard yields its own ``r_k`` nearest
+        by exact distance; the merged list is sorted the way each shard's is (distance, then
+        job id) and cut to ``r_k``.
         """
         statements = [
             self.approximate_sql(source, where, filtered=filtered, shard=shard)
             for shard in range(INDEX_SHARDS)
         ]
-        elsewhere = [
-            self._shards.submit(self._walk_elsewhere, statement, params)
-            for statement in statements[1:]
-        ]
-        rows = self._walk(conn, statements[0], params)
+        elsewhere = [self._walkers.submit(statement, params) for statement in statements[1:]]
+        rows = self._walkers.walk(statements[0], params)
+        if rows is None:
+            rows = self._walk(conn, statements[0], params)
         for statement, future in zip(statements[1:], elsewhere, strict=True):
             found = future.result()
             rows += self._walk(conn, statement, params) if found is None else found
@@ -589,22 +742,16 @@ class PostgresJobRetriever:
         ]
 
     def _walk(self, conn: Connection, statement: str, params: dict[str, Any]) -> list[Any]:
-        """One shard's query on ``conn``, with the HNSW settings for its transaction only."""
+        """One shard's query on the caller's ``conn``, with the HNSW settings for its transaction.
+
+        The caller's connection is the application pool's, so the settings must not outlive it.
+        """
         conn.execute(
             "SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true),"
             " set_config('hnsw.ef_search', %s, true)",
             (str(self._ef_search),),
         )
         return list(conn.execute(statement, params))
-
-    def _walk_elsewhere(self, statement: str, params: dict[str, Any]) -> list[Any] | None:
-        """One shard's query on a connection of its own, or None if none is free at once."""
-        try:
-            with self._pool.connection(SHARD_CONNECTION_WAIT_SECONDS) as conn, translate_errors():
-                ensure_vector_types(conn)
-                return self._walk(conn, statement, params)
-        except PoolTimeout:  # only getting the connection raises it; the rest is translated
-            return None
 
     def _exact(
         self,
