@@ -403,7 +403,7 @@ class Settings:
     openai_base_url: str | None = None
     embedding_model: str | None = None  # None: the embedder's default model
     embedding_dimensions: int | None = None  # None: the model's default size
-    hnsw_ef_search: int = 150  # recall@10 >= 0.95 measured: docs/benchmarks-vectors.md
+    hnsw_ef_search: int = 120  # recall@10 >= 0.95 measured: docs/benchmarks-vectors.md
     # Exact vector scans while the stored vectors take at most this many MB (postgres.retrieval).
     vector_full_scan_mb: int = 320
     # How long a person's ranked recommendations are reused (jobraker_core.matching.ranked_pools);
@@ -548,7 +548,7 @@ class Settings:
             openai_base_url=(env.get("OPENAI_BASE_URL") or "").rstrip("/") or None,
             embedding_model=env.get("JOBRAKER_EMBEDDING_MODEL") or None,
             embedding_dimensions=_optional_int(env, "JOBRAKER_EMBEDDING_DIMENSIONS"),
-            hnsw_ef_search=_int(env, "JOBRAKER_HNSW_EF_SEARCH", 150),
+            hnsw_ef_search=_int(env, "JOBRAKER_HNSW_EF_SEARCH", 120),
             vector_full_scan_mb=_int(env, "JOBRAKER_VECTOR_FULL_SCAN_MB", 320),
             recommendation_cache_seconds=_seconds(env, "JOBRAKER_RECOMMENDATION_CACHE_SECONDS", 60),
             secret_keys=_parse_secret_keys(env.get("JOBRAKER_SECRET_KEYS")),

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from jobraker_adapters.embedded import ServiceEndpoints
     from jobraker_adapters.postgres.pool import Pool
     from jobraker_core.jobs.model import JobPosting
+    from jobraker_core.matching.embedding import EmbeddingSpec
 
 # Every migration file shipped (each capability adds its own), in the order they are applied:
 # SQL files with their rollback files, and Python ones (steps that compute in Python, with their
@@ -146,7 +147,9 @@ def test_migration_files_ship_inside_the_package() -> None:
 
     assert {f"{m}.sql" for m in SQL_MIGRATIONS} <= names
     assert {f"{m}.rollback.sql" for m in SQL_MIGRATIONS[1:]} <= names
-    assert {"0093.job-sketches", "0094.job-sketch-shards"} <= set(PYTHON_MIGRATIONS)
+    assert {"0093.job-sketches", "0094.job-sketch-shards", "0095.job-sketch-graphs"} <= set(
+        PYTHON_MIGRATIONS
+    )
 
 
 @pytest.mark.parametrize(
@@ -292,6 +295,41 @@ def _store_as_before_0093(database_url, tmp_path, spec, postings, stored) -> Non
             )
 
 
+def _store_vectors(
+    pool: Pool, spec: EmbeddingSpec, postings: list[JobPosting], stored: list[tuple[float, ...]]
+) -> None:
+    """Store each posting's vector of ``stored`` (``spec``'s model) through the repository."""
+    from jobraker_adapters.postgres.embeddings import (  # noqa: PLC0415
+        PostgresJobEmbeddingRepository,
+    )
+    from jobraker_core.matching.retrieval import JobEmbedding  # noqa: PLC0415
+
+    PostgresJobEmbeddingRepository(pool).upsert(
+        spec,
+        [
+            JobEmbedding(posting.id, "0" * 64, vector, posting.last_seen)
+            for posting, vector in zip(postings, stored, strict=True)
+        ],
+    )
+
+
+def _assert_each_found_through_the_shards(
+    pool: Pool, spec: EmbeddingSpec, postings: list[JobPosting], stored: list[tuple[float, ...]]
+) -> None:
+    """The approximate path (full-scan rule off) finds each posting first for its own vector."""
+    from jobraker_adapters.postgres.retrieval import PostgresJobRetriever  # noqa: PLC0415
+    from jobraker_core.jobs.model import JobQuery  # noqa: PLC0415
+
+    with PostgresJobRetriever(
+        pool, spec, full_scan_mb=0, exact_ratio=0, fallback_to_exact=False
+    ) as retriever:
+        with pool.connection() as conn:
+            assert not retriever.scans_everything(conn)  # the approximate path, the shards
+        for posting, vector in zip(postings, stored, strict=True):
+            found = retriever.nearest(vector, JobQuery(), 1)
+            assert [hit.job_id for hit in found] == [posting.id]
+
+
 def _index_definition(database_url: str, name: str) -> str | None:
     with psycopg.connect(database_url) as conn:
         row = conn.execute(
@@ -320,6 +358,7 @@ def test_vectors_stored_before_the_sketches_get_them_and_an_index_over_them(
     from jobraker_core.matching.embedding import EmbeddingSpec  # noqa: PLC0415
 
     apply_migrations(fresh_database)
+    _roll_back(fresh_database, "0095.job-sketch-graphs")
     _roll_back(fresh_database, "0094.job-sketch-shards")
     _roll_back(fresh_database, "0093.job-sketches")
     spec = EmbeddingSpec("sketch-mig:8", 8)
@@ -334,7 +373,11 @@ def test_vectors_stored_before_the_sketches_get_them_and_an_index_over_them(
     assert sketch_column is None
     _store_as_before_0093(fresh_database, tmp_path, spec, postings, stored)
 
-    assert apply_migrations(fresh_database) == ["0093.job-sketches", "0094.job-sketch-shards"]
+    assert apply_migrations(fresh_database) == [
+        "0093.job-sketches",
+        "0094.job-sketch-shards",
+        "0095.job-sketch-graphs",
+    ]
     with psycopg.connect(fresh_database) as conn:
         rows = dict(conn.execute("SELECT job_id, sketch::text FROM job_embeddings").fetchall())
     assert rows == {
@@ -343,7 +386,7 @@ def test_vectors_stored_before_the_sketches_get_them_and_an_index_over_them(
     for name in VectorColumn(spec).index_names:
         index_after = _index_definition(fresh_database, name) or ""
         assert "USING hnsw (sketch bit_hamming_ops)" in index_after
-        assert "ef_construction='128'" in index_after.replace(" ", "")
+        assert "ef_construction='192'" in index_after.replace(" ", "")
 
     pools = open_pool(fresh_database, Settings(data_dir=tmp_path))
     pool = next(pools)
@@ -356,6 +399,7 @@ def test_vectors_stored_before_the_sketches_get_them_and_an_index_over_them(
         pools.close()
     assert [hit.job_id for hit in hits] == [postings[1].id]
 
+    _roll_back(fresh_database, "0095.job-sketch-graphs")
     _roll_back(fresh_database, "0094.job-sketch-shards")
     _roll_back(fresh_database, "0093.job-sketches")
     assert "halfvec_cosine_ops" in (_index_definition(fresh_database, index_name) or "")
@@ -372,15 +416,12 @@ def test_a_models_one_sketch_index_becomes_one_index_per_shard(fresh_database, t
     from contract.builders import make_job  # noqa: PLC0415 - only this test stores rows
     from jobraker_adapters.postgres.embeddings import (  # noqa: PLC0415
         INDEX_SHARDS,
-        PostgresJobEmbeddingRepository,
         VectorColumn,
     )
-    from jobraker_adapters.postgres.retrieval import PostgresJobRetriever  # noqa: PLC0415
-    from jobraker_core.jobs.model import JobQuery  # noqa: PLC0415
     from jobraker_core.matching.embedding import EmbeddingSpec  # noqa: PLC0415
-    from jobraker_core.matching.retrieval import JobEmbedding  # noqa: PLC0415
 
     apply_migrations(fresh_database)
+    _roll_back(fresh_database, "0095.job-sketch-graphs")
     _roll_back(fresh_database, "0094.job-sketch-shards")
     spec = EmbeddingSpec("shard-mig:8", 8)
     column = VectorColumn(spec)
@@ -399,15 +440,12 @@ def test_a_models_one_sketch_index_becomes_one_index_per_shard(fresh_database, t
         )
     with _opened_pool(fresh_database, tmp_path) as pool:
         _save_postings(pool, postings)
-        PostgresJobEmbeddingRepository(pool).upsert(
-            spec,
-            [
-                JobEmbedding(posting.id, "0" * 64, vector, posting.last_seen)
-                for posting, vector in zip(postings, stored, strict=True)
-            ],
-        )
+        _store_vectors(pool, spec, postings, stored)
 
-        assert apply_migrations(fresh_database) == ["0094.job-sketch-shards"]
+        assert apply_migrations(fresh_database) == [
+            "0094.job-sketch-shards",
+            "0095.job-sketch-graphs",
+        ]
         assert _index_definition(fresh_database, column.index_name) is None
         with psycopg.connect(fresh_database) as conn:
             per_shard = [
@@ -422,15 +460,67 @@ def test_a_models_one_sketch_index_becomes_one_index_per_shard(fresh_database, t
             definition = _index_definition(fresh_database, name) or ""
             assert "USING hnsw (sketch bit_hamming_ops)" in definition
             assert f"mod(get_byte(uuid_send(job_id), 15), {INDEX_SHARDS}) = {shard}" in definition
-        with PostgresJobRetriever(
-            pool, spec, full_scan_mb=0, exact_ratio=0, fallback_to_exact=False
-        ) as retriever:
-            with pool.connection() as conn:
-                assert not retriever.scans_everything(conn)  # the approximate path, the shards
-            for posting, vector in zip(postings, stored, strict=True):
-                found = retriever.nearest(vector, JobQuery(), 1)
-                assert [hit.job_id for hit in found] == [posting.id]
+        _assert_each_found_through_the_shards(pool, spec, postings, stored)
 
+    _roll_back(fresh_database, "0095.job-sketch-graphs")
     _roll_back(fresh_database, "0094.job-sketch-shards")
     assert "sketch bit_hamming_ops" in (_index_definition(fresh_database, column.index_name) or "")
     assert all(_index_definition(fresh_database, name) is None for name in column.index_names)
+
+
+@pytest.mark.integration
+def test_the_shard_indexes_are_rebuilt_with_a_larger_build_list(fresh_database, tmp_path):
+    """Migration 0095 rebuilds each model's shard indexes with ef_construction 192 (0094's: 128).
+
+    The rebuilt indexes keep their names and shard predicates, no temporary index is left, the
+    approximate path still finds every job through them, and a rollback builds them with 128.
+    """
+    from contract.builders import make_job  # noqa: PLC0415 - only this test stores rows
+    from jobraker_adapters.postgres.embeddings import (  # noqa: PLC0415
+        INDEX_SHARDS,
+        VectorColumn,
+        shard_condition,
+    )
+    from jobraker_core.matching.embedding import EmbeddingSpec  # noqa: PLC0415
+
+    apply_migrations(fresh_database)
+    _roll_back(fresh_database, "0095.job-sketch-graphs")
+    spec = EmbeddingSpec("graph-mig:8", 8)
+    column = VectorColumn(spec)
+    postings = [make_job(f"Analyst {n}") for n in range(8)]
+    stored = [tuple(map(float, random.Random(n + 40).sample(range(-50, 50), 8))) for n in range(8)]
+    with psycopg.connect(fresh_database) as conn:
+        conn.execute(
+            "INSERT INTO embedding_models (model_id, dimensions, index_name, active)"
+            " VALUES (%s, %s, %s, true)",
+            (spec.model_id, spec.dimensions, column.index_name),
+        )
+        for shard, name in enumerate(column.index_names):  # as migration 0094 built them
+            conn.execute(
+                f"CREATE INDEX {name} ON job_embeddings"
+                " USING hnsw (sketch bit_hamming_ops) WITH (m = 32, ef_construction = 128)"
+                f" WHERE model_id = '{spec.model_id}' AND {shard_condition(shard)}"
+            )
+
+    def definitions() -> list[str]:
+        found = [_index_definition(fresh_database, name) or "" for name in column.index_names]
+        for shard, definition in enumerate(found):
+            assert "USING hnsw (sketch bit_hamming_ops)" in definition
+            assert f"mod(get_byte(uuid_send(job_id), 15), {INDEX_SHARDS}) = {shard}" in definition
+        for name in column.index_names:
+            assert _index_definition(fresh_database, f"{name}_next") is None
+        return [definition.replace(" ", "") for definition in found]
+
+    with _opened_pool(fresh_database, tmp_path) as pool:
+        _save_postings(pool, postings)
+        _store_vectors(pool, spec, postings, stored)
+        assert all("ef_construction='128'" in found for found in definitions())
+
+        assert apply_migrations(fresh_database) == ["0095.job-sketch-graphs"]
+        assert all("ef_construction='192'" in found for found in definitions())
+        with psycopg.connect(fresh_database) as conn:
+            conn.execute("ANALYZE job_embeddings")  # a table never analysed is scanned exactly
+        _assert_each_found_through_the_shards(pool, spec, postings, stored)
+
+    _roll_back(fresh_database, "0095.job-sketch-graphs")
+    assert all("ef_construction='128'" in found for found in definitions())

@@ -109,7 +109,7 @@ def test_registering_a_model_creates_its_shards_hnsw_indexes(vectors, pg_pool):
         definition = found[name]
         assert "USING hnsw (sketch bit_hamming_ops)" in definition
         assert "m='32'" in definition.replace(" ", "")
-        assert "ef_construction='128'" in definition.replace(" ", "")
+        assert "ef_construction='192'" in definition.replace(" ", "")
         assert "model_id = 'idx-test:384'::text" in definition
         assert f"mod(get_byte(uuid_send(job_id), 15), 2) = {shard}" in definition
 

@@ -94,7 +94,7 @@ if TYPE_CHECKING:
 
     Connection = psycopg.Connection[Any]
 
-DEFAULT_EF_SEARCH: Final = 150
+DEFAULT_EF_SEARCH: Final = 120
 """The shipped ``hnsw.ef_search``: each shard's share of ``DEFAULT_RERANK_ROWS``, so an
 unfiltered search takes its rows in one pass (see docs/benchmarks-vectors.md for the recall)."""
 DEFAULT_EXACT_RATIO: Final = 20.0
@@ -112,11 +112,12 @@ DEFAULT_FULL_SCAN_MB: Final = 320
 graph reaches some jobs poorly: at 100k postings the HNSW index put a résumé's own RJDB job in its
 top 300 for 92 of 300 résumés where the exact scan did for 298 (ADR 0007), so a scan the size of
 a typical catalogue buys exact recommendations."""
-DEFAULT_RERANK_ROWS: Final = 300
+DEFAULT_RERANK_ROWS: Final = 240
 """The approximate path reads at least this many rows in sketch order, split evenly between the
 shards, and keeps the ``k`` nearest by exact cosine. Hamming distance between sketches only
 estimates the angle: at 1M jobs the 200 nearest sketches held 0.99 of the exact top 10, the 100
-nearest 0.97; with two shards, 150 rows from each gave recall@10 0.96 (ADR 0007)."""
+nearest 0.97; with two shards, 150 rows from each gave recall@10 0.96 on graphs built with
+``ef_construction`` 128, and 120 from each 0.96 on graphs built with 192 (ADR 0007)."""
 SHARD_CONNECTION_WAIT_SECONDS: Final = 0.002
 """How long a search waits for a walk connection for a shard before walking that shard on the
 caller's connection instead: busy walkers slow a search, they never block it."""
