@@ -52,6 +52,7 @@ from typing import Any
 import attrs
 
 from benchmarks.report import percentile
+from benchmarks.vectors import build_indexes, drop_indexes
 from jobraker_adapters.embedders.hashing import HashingEmbedder
 from jobraker_adapters.postgres.retrieval import PostgresJobRetriever
 from jobraker_adapters.taxonomy import load_skill_extractor, load_title_normaliser
@@ -405,14 +406,12 @@ def _load_jobs(container: Any, jobs: Sequence[JobPosting]) -> None:
     container.job_embeddings().register_model(spec)
     column = VectorColumn(spec)
     with container.db_pool().connection() as conn:
-        for name in column.index_names:
-            conn.execute(f"DROP INDEX IF EXISTS {name}")
+        drop_indexes(conn, column)
     container.embed_jobs()()
     with container.db_pool().connection() as conn:
         conn.execute("SET statement_timeout = 0")  # a build takes minutes
         conn.execute("SET maintenance_work_mem = '1GB'")
-        for statement in column.create_index_sqls():
-            conn.execute(statement)
+        build_indexes(conn, column)
         conn.execute("ANALYZE job_embeddings")
         conn.execute("ANALYZE jobs")
 

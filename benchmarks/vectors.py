@@ -462,8 +462,14 @@ def drop_indexes(conn: psycopg.Connection[Any], column: VectorColumn) -> None:
         conn.execute(sql.SQL("DROP INDEX IF EXISTS {}").format(sql.Identifier(name)))
 
 
-def build_indexes(conn: psycopg.Connection[Any], column: VectorColumn, *, m: int, efc: int) -> None:
-    """Build the model's shard indexes, one after the other."""
+def build_indexes(
+    conn: psycopg.Connection[Any],
+    column: VectorColumn,
+    *,
+    m: int = HNSW_M,
+    efc: int = HNSW_EF_CONSTRUCTION,
+) -> None:
+    """Build the model's shard indexes, one after the other (the shipped m and ef_construction)."""
     for statement in column.create_index_sqls(m=m, ef_construction=efc):
         conn.execute(statement)
 

@@ -314,11 +314,20 @@ class Walkers:
     def _configure(self, conn: Connection) -> None:
         """A new walk connection: pgvector's types and the HNSW settings for its session."""
         configure_connection(conn)
-        conn.execute(
-            "SELECT set_config('hnsw.iterative_scan', 'relaxed_order', false),"
-            " set_config('hnsw.ef_search', %s, false)",
-            (str(self._ef_search),),
-        )
+        set_search_settings(conn, self._ef_search, local=False)
+
+
+def set_search_settings(conn: Connection, ef_search: int, *, local: bool) -> None:
+    """Set ``conn``'s HNSW search settings: ``relaxed_order`` iterative scans and ``ef_search``.
+
+    ``local`` sets them for the current transaction only (a connection of the application
+    pool); otherwise for the session (a walk connection of its own).
+    """
+    conn.execute(
+        "SELECT set_config('hnsw.iterative_scan', 'relaxed_order', %(local)s),"
+        " set_config('hnsw.ef_search', %(ef)s, %(local)s)",
+        {"ef": str(ef_search), "local": local},
+    )
 
 
 class PostgresJobRetriever:
@@ -747,11 +756,7 @@ class PostgresJobRetriever:
 
         The caller's connection is the application pool's, so the settings must not outlive it.
         """
-        conn.execute(
-            "SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true),"
-            " set_config('hnsw.ef_search', %s, true)",
-            (str(self._ef_search),),
-        )
+        set_search_settings(conn, self._ef_search, local=True)
         return list(conn.execute(statement, params))
 
     def _exact(
